@@ -1,0 +1,196 @@
+"""The scomm-kg command: parses arguments, calls the package, prints what it returns."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, build, canonical, loader, queries, validate
+from .results import GraphResult, SelectResult, format_by_name, serialize, term_text
+from .settings import Settings
+from .store import QueryError
+
+TABLE_CELL_WIDTH = 60
+
+
+def _settings(**overrides) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scomm-kg")
+def main() -> None:
+    """A provenance knowledge graph of ICE's Secure Communities program (2008-2011)."""
+
+
+@main.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="How to print the report.",
+)
+def validate_command(paths: tuple[Path, ...], output: str) -> None:
+    """Validate the shipped ontology and data, plus PATHS, against the SHACL shapes.
+
+    Exits 0 when the data conforms, 1 when any shape is violated, 2 when a file cannot be read.
+    """
+    settings = _settings()
+    try:
+        loaded = loader.load(loader.default_files() + list(paths), settings.base_iri)
+    except loader.LoadError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    report = validate.validate(loaded, settings.base_iri)
+    click.echo(
+        {"text": report.text, "json": report.json, "turtle": report.turtle}[output](), nl=False
+    )
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command("queries")
+def queries_command() -> None:
+    """List the canned queries with their parameters."""
+    for query in queries.catalogue().values():
+        click.echo(f"{query.name}\n  {query.title}")
+        for param in query.params:
+            need = "required" if param.required else "optional"
+            click.echo(f"  -p {param.name}=…  ({param.kind}, {need}) {param.help}")
+
+
+@main.command("query")
+@click.argument("name")
+@click.option(
+    "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable)."
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+def query_command(name: str, params: tuple[str, ...], output: str) -> None:
+    """Run the canned query NAME (see `scomm-kg queries`) on the validated graph."""
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.UsageError(f"parameters are KEY=VALUE, not {item!r}")
+        values[key] = value
+    settings = _settings()
+    store = _store(settings)
+    try:
+        result = queries.run(store, name, values, base_iri=settings.base_iri)
+    except (queries.QueryNotFound, queries.BadParameter) as error:
+        raise click.UsageError(str(error.args[0])) from error
+    except QueryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(_render(result, output), nl=False)
+
+
+@main.command("sparql")
+@click.argument("query")
+@click.option(
+    "--format",
+    "output",
+    default="table",
+    show_default=True,
+    help="table, or a result format: json xml csv tsv turtle ntriples jsonld rdfxml trig nquads.",
+)
+def sparql_command(query: str, output: str) -> None:
+    """Run a SPARQL QUERY (or '-' to read it from standard input) on the validated graph."""
+    text = sys.stdin.read() if query == "-" else query
+    settings = _settings()
+    store = _store(settings)
+    try:
+        result = store.query(text)
+    except QueryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    click.echo(_render(result, output), nl=False)
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--check", is_flag=True, help="Only report files not in canonical form; exit 1 if any."
+)
+def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
+    """Write the ontology, shapes and data (or PATHS) in canonical, sorted form."""
+    try:
+        changed = canonical.fmt(paths or None, check=check)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    verb = "would rewrite" if check else "rewrote"
+    for path in changed:
+        click.echo(f"{verb} {path}")
+    if check and changed:
+        click.echo(f"{len(changed)} file(s) not in canonical form: run `scomm-kg fmt`", err=True)
+        sys.exit(1)
+
+
+@main.command("export")
+@click.option("--format", "output", type=click.Choice(["trig", "nquads"]), default="trig")
+def export_command(output: str) -> None:
+    """Print the whole validated dataset (every named graph) as TriG or N-Quads."""
+    store = _store(_settings())
+    sys.stdout.buffer.write(store.dump(output))
+
+
+def _store(settings: Settings):
+    try:
+        return build.build_store(settings)
+    except loader.LoadError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except build.InvalidData as error:
+        click.echo(error.report.text(), err=True)
+        click.echo("error: the data does not conform; fix it first (scomm-kg validate)", err=True)
+        sys.exit(1)
+
+
+def _render(result, output: str) -> str:
+    if output == "table":
+        return _table(result)
+    fmt = format_by_name(output)
+    if fmt is None:
+        raise click.UsageError(f"unknown format {output!r}")
+    try:
+        return serialize(result, fmt).decode("utf-8")
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _table(result) -> str:
+    if not isinstance(result, SelectResult):
+        fmt = format_by_name("turtle" if isinstance(result, GraphResult) else "json")
+        return serialize(result, fmt).decode("utf-8")
+    header = list(result.variables)
+    rows = [[_cell(row.get(v)) for v in header] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    out = io.StringIO()
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+    out.write(line.rstrip() + "\n" + "  ".join("-" * w for w in widths) + "\n")
+    for row in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+    return out.getvalue()
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    text = " ".join(term_text(term).split())
+    return text if len(text) <= TABLE_CELL_WIDTH else text[: TABLE_CELL_WIDTH - 1] + "…"

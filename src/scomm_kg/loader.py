@@ -1,0 +1,142 @@
+"""Files → one RDF dataset, remembering which file described which subject.
+
+The ontology goes into the named graph that bears its own IRI; TriG and N-Quads files keep the
+graphs they name; Turtle and N-Triples files that are not an ontology land in the default graph,
+where the validator flags them as facts without a source. IRIs under the project's canonical base
+are rewritten to the configured base, so one set of files serves any deployment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import OWL, RDF
+from rdflib.term import Node
+
+from . import resources
+from .namespaces import DEFAULT_BASE_IRI, ONTOLOGY_IRI
+
+DATASET_FORMATS = {".trig": "trig", ".nq": "nquads"}
+GRAPH_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
+
+
+class LoadError(Exception):
+    """A file could not be read or parsed; the message names the file and, if known, the line."""
+
+
+@dataclass
+class LoadedData:
+    """The parsed dataset and, for every subject, the files that describe it."""
+
+    dataset: Dataset
+    files: list[Path]
+    origins: dict[Node, set[str]] = field(default_factory=dict)
+
+    def files_describing(self, node: Node) -> list[str]:
+        return sorted(self.origins.get(node, ()))
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(
+            g.identifier
+            for g in self.dataset.graphs()
+            if g.identifier != DATASET_DEFAULT_GRAPH_ID and len(g)
+        )
+
+    def default_graph_size(self) -> int:
+        return len(self.dataset.graph(DATASET_DEFAULT_GRAPH_ID))
+
+    def merged(self) -> Graph:
+        """All triples of all graphs in one graph, as SHACL sees them."""
+        merged = Graph()
+        for s, p, o, _ in self.dataset.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        return merged
+
+    def nquads(self) -> bytes:
+        return self.dataset.serialize(format="nquads", encoding="utf-8")
+
+
+def default_files() -> list[Path]:
+    """The shipped ontology and data."""
+    return resources.ontology_files() + resources.data_files()
+
+
+def load(paths: Iterable[Path] | None = None, base_iri: str = DEFAULT_BASE_IRI) -> LoadedData:
+    """Parse ``paths`` (default: the shipped ontology and data) into one dataset."""
+    files = [Path(p) for p in (default_files() if paths is None else paths)]
+    rebase = _rebaser(base_iri)
+    loaded = LoadedData(Dataset(), files)
+    origins: dict[Node, set[str]] = defaultdict(set)
+    for path in files:
+        label = _display_name(path)
+        for s, p, o, graph_name in _parse(path):
+            s, p, o = rebase(s), rebase(p), rebase(o)
+            target = DATASET_DEFAULT_GRAPH_ID if graph_name is None else rebase(graph_name)
+            loaded.dataset.graph(target).add((s, p, o))
+            origins[s].add(label)
+    loaded.origins = dict(origins)
+    return loaded
+
+
+def _parse(path: Path):
+    """Yield (s, p, o, graph name or None) for every triple in one file."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in DATASET_FORMATS:
+            dataset = Dataset()
+            dataset.parse(path, format=DATASET_FORMATS[suffix])
+            quads = list(dataset.quads((None, None, None, None)))
+            for s, p, o, g in quads:
+                name = None if g is None or g == DATASET_DEFAULT_GRAPH_ID else g
+                yield s, p, o, name
+            return
+        if suffix not in GRAPH_FORMATS:
+            known = ", ".join(sorted({*DATASET_FORMATS, *GRAPH_FORMATS}))
+            raise LoadError(f"{path}: unknown RDF file type {suffix!r} (known: {known})")
+        graph = Graph()
+        graph.parse(path, format=GRAPH_FORMATS[suffix])
+    except LoadError:
+        raise
+    except FileNotFoundError as error:
+        raise LoadError(f"{path}: no such file") from error
+    except Exception as error:  # rdflib's parsers raise many unrelated types
+        raise LoadError(f"{path}: {_parser_message(error)}") from error
+    ontologies = list(graph.subjects(RDF.type, OWL.Ontology))
+    name = ontologies[0] if len(ontologies) == 1 else None
+    for s, p, o in graph:
+        yield s, p, o, name
+
+
+def _parser_message(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return " ".join(text.split())
+
+
+def _display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(resources.project_root()))
+    except ValueError:
+        return str(path)
+
+
+def _rebaser(base_iri: str):
+    """Map IRIs under the canonical base to ``base_iri``; the ontology's IRIs never move."""
+    if base_iri == DEFAULT_BASE_IRI:
+        return lambda term: term
+    if not base_iri.endswith("/"):
+        raise ValueError(f"the base IRI must end with '/': {base_iri!r}")
+    keep = str(ONTOLOGY_IRI)
+
+    def rebase(term):
+        if isinstance(term, URIRef):
+            text = str(term)
+            if text.startswith(DEFAULT_BASE_IRI) and not text.startswith(keep):
+                return URIRef(base_iri + text[len(DEFAULT_BASE_IRI) :])
+        return term
+
+    return rebase

@@ -1,0 +1,184 @@
+"""Canned queries: `.rq` files with a `#+` header, loaded by name, run with bound parameters.
+
+Header lines::
+
+    #+ title: Statements on a proposition, oldest first
+    #+ summary: What the query answers.
+    #+ param: proposition (iri, optional) — what the parameter means
+
+Parameter values are turned into RDF terms here and handed to the engine as bindings
+(pyoxigraph substitutions), so a value can never change the query's text. A bound parameter
+must therefore be projected by the query's SELECT clause; an optional parameter left out
+leaves its variable free, which usually means "all".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import resources
+from .namespaces import DEFAULT_BASE_IRI, PREFIXES
+from .results import QueryResult
+from .store import GraphStore
+
+PARAM_KINDS = ("iri", "string", "date", "integer")
+_HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*?)\s*$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<kind>\w+)(?:\s*,\s*(?P<need>optional|required))?\)"
+    r"\s*(?:[\u2014\u2013-]+\s*(?P<help>.*))?$"  # help after an em dash, en dash or hyphens
+)
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class QueryNotFound(KeyError):
+    """No canned query has that name."""
+
+
+class BadParameter(ValueError):
+    """A parameter is unknown, missing or not of its declared kind; the message says which."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    required: bool
+    help: str
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    title: str
+    summary: str
+    params: tuple[Param, ...]
+    text: str
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    """Read one `.rq` file and its header."""
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, str] = {}
+    params = []
+    for line in text.splitlines():
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.group(1).lower(), match.group(2)
+        if key == "param":
+            params.append(_parse_param(path, value))
+        else:
+            fields[key] = value
+    for required in ("title", "summary"):
+        if required not in fields:
+            raise ValueError(f"{path}: the header lacks '#+ {required}:'")
+    return CannedQuery(path.stem, fields["title"], fields["summary"], tuple(params), text)
+
+
+def _parse_param(path: Path, spec: str) -> Param:
+    match = _PARAM.match(spec)
+    if not match or match.group("kind") not in PARAM_KINDS:
+        raise ValueError(
+            f"{path}: cannot read '#+ param: {spec}'; write 'name (kind[, optional]) — help' "
+            f"with kind one of {', '.join(PARAM_KINDS)}"
+        )
+    required = match.group("need") != "optional"
+    return Param(match.group("name"), match.group("kind"), required, match.group("help") or "")
+
+
+@cache
+def _catalogue(directory: Path) -> dict[str, CannedQuery]:
+    return {p.stem: parse_query_file(p) for p in sorted(directory.glob("*.rq"))}
+
+
+def catalogue(directory: Path | None = None) -> dict[str, CannedQuery]:
+    """Every canned query by name."""
+    return _catalogue(directory or resources.queries_dir())
+
+
+def get(name: str, directory: Path | None = None) -> CannedQuery:
+    queries = catalogue(directory)
+    if name not in queries:
+        known = ", ".join(sorted(queries))
+        raise QueryNotFound(f"no canned query named {name!r}; known: {known}")
+    return queries[name]
+
+
+def bind(
+    query: CannedQuery, values: Mapping[str, str], base_iri: str = DEFAULT_BASE_IRI
+) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Check the raw parameter values against the query's declared parameters; make terms."""
+    unknown = sorted(set(values) - {p.name for p in query.params})
+    if unknown:
+        accepted = ", ".join(p.name for p in query.params) or "none"
+        raise BadParameter(
+            f"{query.name} has no parameter {', '.join(unknown)} (accepted: {accepted})"
+        )
+    bindings = {}
+    for param in query.params:
+        raw = values.get(param.name)
+        if raw is None or raw == "":
+            if param.required:
+                raise BadParameter(f"{query.name} needs the parameter {param.name}: {param.help}")
+            continue
+        bindings[param.name] = to_term(param, raw, base_iri)
+    return bindings
+
+
+def to_term(param: Param, raw: str, base_iri: str = DEFAULT_BASE_IRI) -> ox.NamedNode | ox.Literal:
+    """One raw value as the RDF term of the parameter's kind."""
+    if param.kind == "iri":
+        return ox.NamedNode(expand_iri(raw, base_iri, param.name))
+    if param.kind == "date":
+        try:
+            date.fromisoformat(raw)
+        except ValueError:
+            raise BadParameter(f"{param.name} must be a date YYYY-MM-DD, not {raw!r}") from None
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise BadParameter(f"{param.name} must be a date YYYY-MM-DD, not {raw!r}")
+        return ox.Literal(raw, datatype=ox.NamedNode(PREFIXES["xsd"] + "date"))
+    if param.kind == "integer":
+        if not re.fullmatch(r"[+-]?[0-9]+", raw):
+            raise BadParameter(f"{param.name} must be an integer, not {raw!r}")
+        return ox.Literal(str(int(raw)), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+    return ox.Literal(raw)
+
+
+def expand_iri(raw: str, base_iri: str = DEFAULT_BASE_IRI, name: str = "value") -> str:
+    """Accept <iri>, an absolute IRI, prefix:local with a known prefix, or id/… under the base."""
+    text = raw.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    prefix, _, local = text.partition(":")
+    if prefix in PREFIXES and not local.startswith("//"):
+        text = PREFIXES[prefix] + local
+    elif not _ABSOLUTE_IRI.match(text):
+        text = base_iri + text.lstrip("/")
+    if not text or _IRI_FORBIDDEN.search(text):
+        raise BadParameter(f"{name} is not a usable IRI: {raw!r}")
+    return text
+
+
+def run(
+    store: GraphStore,
+    name: str,
+    values: Mapping[str, str] | None = None,
+    *,
+    base_iri: str = DEFAULT_BASE_IRI,
+    row_limit: int | None = None,
+) -> QueryResult:
+    """Run the canned query ``name`` with raw parameter ``values``."""
+    query = get(name)
+    bindings = bind(query, values or {}, base_iri)
+    return store.query(query.text, bindings=bindings, row_limit=row_limit)

@@ -1,0 +1,44 @@
+"""Where the graph's files are: the repository checkout, or the copy bundled in the wheel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_BUNDLE = _PACKAGE / "bundle"
+_CHECKOUT = _PACKAGE.parent.parent
+
+
+def project_root() -> Path:
+    """The folder holding ontology/, shapes/ and data/.
+
+    A source checkout (editable install, tests) wins, so that edits to the data are what runs;
+    an installed wheel falls back to the copy it carries.
+    """
+    if (_CHECKOUT / "ontology").is_dir() and (_CHECKOUT / "data").is_dir():
+        return _CHECKOUT
+    if _BUNDLE.is_dir():
+        return _BUNDLE
+    raise FileNotFoundError(
+        f"no ontology/ and data/ beside {_PACKAGE}: reinstall scomm-kg or run from a checkout"
+    )
+
+
+def ontology_files() -> list[Path]:
+    return sorted((project_root() / "ontology").glob("*.ttl"))
+
+
+def shape_files() -> list[Path]:
+    return sorted((project_root() / "shapes").glob("*.ttl"))
+
+
+def data_files() -> list[Path]:
+    return sorted((project_root() / "data").rglob("*.trig"))
+
+
+def source_texts() -> list[Path]:
+    return sorted((project_root() / "data" / "sources").glob("*.txt"))
+
+
+def queries_dir() -> Path:
+    return _PACKAGE / "queries"

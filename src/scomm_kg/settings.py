@@ -1,0 +1,95 @@
+"""Every setting in one table: its name, default, type and help text.
+
+Settings come, in rising order of precedence, from the defaults here, from ``SCOMM_*``
+environment variables (``SCOMM_QUERY_TIMEOUT=10``), and from command-line options. The README's
+settings table is checked against this one by a test, so none goes undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .namespaces import DEFAULT_BASE_IRI
+
+
+def _setting(default, help: str, env: bool = True):
+    return field(default=default, metadata={"help": help, "env": env})
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_iri: str = _setting(
+        DEFAULT_BASE_IRI,
+        "Base IRI of the graph's resources and named graphs; must end with '/'.",
+    )
+    store: str = _setting(
+        "memory",
+        "Where the graph is kept: 'memory' (embedded, the default) or a directory path for an "
+        "on-disk Oxigraph store.",
+    )
+    data: tuple[Path, ...] = _setting(
+        (),
+        "Extra RDF files loaded and validated with the shipped ontology and data "
+        "(environment: paths separated by ':').",
+    )
+    host: str = _setting("127.0.0.1", "Address the server listens on.")
+    port: int = _setting(8080, "Port the server listens on.")
+    workers: int = _setting(2, "Server worker processes (each answers one request at a time).")
+    query_timeout: float = _setting(
+        30.0, "Seconds a query may run before it is stopped and answered 503."
+    )
+    row_limit: int = _setting(
+        100_000, "Most rows (or triples) a query may return before it is refused."
+    )
+    max_request_bytes: int = _setting(
+        1_000_000, "Largest request body accepted; larger requests get 413."
+    )
+    query_memory_mb: int = _setting(
+        4096, "Address-space cap, in MiB, of the process that runs one query (0: no cap)."
+    )
+    log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Defaults, then SCOMM_* variables, then ``overrides`` (None means 'not given')."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            name = f"SCOMM_{f.name.upper()}"
+            if f.metadata.get("env") and name in environ:
+                values[f.name] = _convert(f, environ[name], name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not self.base_iri.endswith("/"):
+            raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
+        for name in ("port", "workers", "row_limit", "max_request_bytes"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.query_timeout <= 0:
+            raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
+
+
+def _convert(f, raw: str, name: str):
+    kind = type(f.default)
+    try:
+        if kind is tuple:
+            return tuple(Path(p) for p in raw.split(":") if p)
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def documented() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for docs and tests."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default if not isinstance(f.default, tuple) else ""
+        rows.append((f"SCOMM_{f.name.upper()}", str(default), f.metadata["help"]))
+    return rows

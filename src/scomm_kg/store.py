@@ -1,0 +1,151 @@
+"""The store interface the query layer talks to, and its Oxigraph backend.
+
+Every backend gives the same answers to the same query: the default graph a query sees is the
+union of all named graphs, unless the query names its own dataset (FROM / FROM NAMED) or the
+caller passes graphs (the SPARQL Protocol's default-graph-uri / named-graph-uri), which then
+win. Graph IRIs that the store does not hold select empty graphs: nothing is ever fetched.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import querytext
+from .results import AskResult, GraphResult, QueryResult, SelectResult
+
+
+class QueryError(Exception):
+    """Base of the errors a query can end in; each maps to one HTTP status upstream."""
+
+
+class QuerySyntaxError(QueryError):
+    """The query does not parse; the message carries the parser's words and position."""
+
+
+class ForbiddenQuery(QueryError):
+    """The query asks for something this service never does (e.g. SERVICE)."""
+
+
+class ResultTooLarge(QueryError):
+    """The result has more rows or triples than the configured cap."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            f"the result has more than {limit} rows or triples; narrow the query or page "
+            f"through it with LIMIT and OFFSET"
+        )
+        self.limit = limit
+
+
+class EngineError(QueryError):
+    """The engine failed on a query it had accepted."""
+
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+class GraphStore(ABC):
+    """What the query layer needs from a store."""
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        row_limit: int | None = None,
+    ) -> QueryResult:
+        """Run a read-only query; ``bindings`` replace variables before evaluation."""
+        reason = querytext.forbidden_reason(sparql)
+        if reason:
+            raise ForbiddenQuery(reason)
+        return self._query(sparql, bindings or {}, default_graphs, named_graphs, row_limit)
+
+    @abstractmethod
+    def _query(self, sparql, bindings, default_graphs, named_graphs, row_limit) -> QueryResult:
+        """Backend part of :meth:`query`, after the guard."""
+
+    @abstractmethod
+    def replace_all(self, nquads: bytes) -> None:
+        """Replace the whole dataset with the given N-Quads, readers never seeing a mix."""
+
+    @abstractmethod
+    def graph_sizes(self) -> dict[str, int]:
+        """Triples per named graph, by graph IRI."""
+
+    @abstractmethod
+    def dump(self, format_name: str) -> bytes:
+        """The whole dataset as ``nquads`` or ``trig``."""
+
+
+class OxigraphStore(GraphStore):
+    """pyoxigraph's store: in memory by default, on disk when given a directory."""
+
+    def __init__(self, path: Path | None = None):
+        self._path = path
+        self._store = ox.Store(str(path)) if path is not None else ox.Store()
+
+    def _query(self, sparql, bindings, default_graphs, named_graphs, row_limit) -> QueryResult:
+        options: dict = {}
+        if default_graphs is not None or named_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
+        elif not querytext.has_dataset_clause(sparql):
+            options["use_default_graph_as_union"] = True
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+        try:
+            answer = self._store.query(sparql, **options)
+            return _collect(answer, row_limit)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+        except (OSError, RuntimeError, ValueError, TypeError) as error:
+            raise EngineError(str(error)) from error
+
+    def replace_all(self, nquads: bytes) -> None:
+        if self._path is not None:
+            self._store.clear()
+            self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            self._store.optimize()
+            return
+        fresh = ox.Store()
+        fresh.load(nquads, format=ox.RdfFormat.N_QUADS)
+        # In memory the swap is one assignment; readers holding the old store finish on it.
+        self._store = fresh
+
+    def graph_sizes(self) -> dict[str, int]:
+        answer = self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        return {row["g"].value: int(row["n"].value) for row in answer}
+
+    def dump(self, format_name: str) -> bytes:
+        formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+        if format_name not in formats:
+            raise ValueError(f"cannot dump a dataset as {format_name!r}: use nquads or trig")
+        return self._store.dump(format=formats[format_name], from_graph=None)
+
+
+def _collect(answer, row_limit: int | None) -> QueryResult:
+    """Turn pyoxigraph's lazy answer into a result object, enforcing the row cap."""
+    if isinstance(answer, ox.QueryBoolean):
+        return AskResult(bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = tuple(v.value for v in answer.variables)
+        rows = []
+        for solution in answer:
+            if row_limit is not None and len(rows) >= row_limit:
+                raise ResultTooLarge(row_limit)
+            rows.append({name: solution[name] for name in variables if solution[name] is not None})
+        return SelectResult(variables, tuple(rows))
+    triples = []
+    for triple in answer:
+        if row_limit is not None and len(triples) >= row_limit:
+            raise ResultTooLarge(row_limit)
+        triples.append(triple)
+    return GraphResult(tuple(triples))
