@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
-from . import loader, validate
+import pyshacl
+
+from . import __version__, loader, resources, validate
 from .settings import Settings
 from .store import GraphStore, OxigraphStore
 
@@ -15,6 +18,23 @@ class InvalidData(Exception):
     def __init__(self, report: validate.ValidationReport):
         super().__init__(report.text())
         self.report = report
+
+
+def _validation_stamp(settings: Settings, files: list[Path]) -> Path | None:
+    """Where a past success for exactly these inputs is remembered, or None (no cache).
+
+    Validation takes seconds; the stamp's name is a hash of every input that can change its
+    outcome (data, ontology, shapes, source texts, base IRI, versions), so a stamp can only
+    stand for the very same inputs.
+    """
+    if not settings.cache_dir:
+        return None
+    digest = hashlib.sha256()
+    digest.update(f"{__version__} pyshacl {pyshacl.__version__} {settings.base_iri}".encode())
+    inputs = [*files, *resources.shape_files(), *resources.source_texts()]
+    for path in sorted(inputs, key=str):
+        digest.update(str(path).encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    return Path(settings.cache_dir).expanduser() / "validated" / digest.hexdigest()
 
 
 def open_store(settings: Settings) -> GraphStore:
@@ -29,11 +49,17 @@ def build_store(settings: Settings, *, check: bool = True) -> GraphStore:
 
     With ``check`` the store is only filled when the data conforms; otherwise InvalidData.
     """
-    loaded = loader.load(loader.default_files() + list(settings.data), settings.base_iri)
+    files = loader.default_files() + list(settings.data)
+    loaded = loader.load(files, settings.base_iri)
     if check:
-        report = validate.validate(loaded, settings.base_iri)
-        if not report.conforms:
-            raise InvalidData(report)
+        stamp = _validation_stamp(settings, files)
+        if stamp is None or not stamp.exists():
+            report = validate.validate(loaded, settings.base_iri)
+            if not report.conforms:
+                raise InvalidData(report)
+            if stamp is not None:
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.write_text("conforms\n", encoding="utf-8")
     store = open_store(settings)
     store.replace_all(loaded.nquads())
     return store

@@ -20,6 +20,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, XSD
 
 from . import resources
+from .loader import parse_file, rdflib_quietly
 from .namespaces import DEFAULT_BASE_IRI, PREFIXES
 
 LINE_WIDTH = 100
@@ -224,14 +225,14 @@ def trig(dataset: Dataset, base: str | None = None, prefixes: Mapping[str, str] 
 def canonical_text(path: Path, base: str | None) -> str:
     """The canonical form of one Turtle or TriG file, checked to hold the same triples."""
     if path.suffix == ".trig":
-        original = Dataset()
-        original.parse(path, format="trig")
+        original = parse_file(Dataset(), path, "trig")
         text = trig(original, base=base)
         again = Dataset()
-        again.parse(data=text, format="trig")
+        with rdflib_quietly():
+            again.parse(data=text, format="trig")
         same = _same_dataset(original, again)
     else:
-        original = Graph().parse(path, format="turtle")
+        original = parse_file(Graph(), path, "turtle")
         text = turtle(original, base=base)
         same = isomorphic(original, Graph().parse(data=text, format="turtle"))
     if not same:

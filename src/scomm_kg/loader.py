@@ -8,8 +8,10 @@ are rewritten to the configured base, so one set of files serves any deployment.
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,7 +60,8 @@ class LoadedData:
         return merged
 
     def nquads(self) -> bytes:
-        return self.dataset.serialize(format="nquads", encoding="utf-8")
+        with rdflib_quietly():
+            return self.dataset.serialize(format="nquads", encoding="utf-8")
 
 
 def default_files() -> list[Path]:
@@ -88,8 +91,7 @@ def _parse(path: Path):
     suffix = path.suffix.lower()
     try:
         if suffix in DATASET_FORMATS:
-            dataset = Dataset()
-            dataset.parse(path, format=DATASET_FORMATS[suffix])
+            dataset = parse_file(Dataset(), path, DATASET_FORMATS[suffix])
             quads = list(dataset.quads((None, None, None, None)))
             for s, p, o, g in quads:
                 name = None if g is None or g == DATASET_DEFAULT_GRAPH_ID else g
@@ -98,8 +100,7 @@ def _parse(path: Path):
         if suffix not in GRAPH_FORMATS:
             known = ", ".join(sorted({*DATASET_FORMATS, *GRAPH_FORMATS}))
             raise LoadError(f"{path}: unknown RDF file type {suffix!r} (known: {known})")
-        graph = Graph()
-        graph.parse(path, format=GRAPH_FORMATS[suffix])
+        graph = parse_file(Graph(), path, GRAPH_FORMATS[suffix])
     except LoadError:
         raise
     except FileNotFoundError as error:
@@ -110,6 +111,21 @@ def _parse(path: Path):
     name = ontologies[0] if len(ontologies) == 1 else None
     for s, p, o in graph:
         yield s, p, o, name
+
+
+def parse_file(target, path: Path, rdf_format: str):
+    """Parse ``path`` into ``target``, closing the file (rdflib leaves paths it opens open)."""
+    with open(path, "rb") as handle, rdflib_quietly():
+        target.parse(handle, format=rdf_format, publicID=path.resolve().as_uri())
+    return target
+
+
+@contextmanager
+def rdflib_quietly():
+    """Silence the deprecation warnings rdflib 7 raises against its own Dataset API."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="rdflib")
+        yield
 
 
 def _parser_message(error: Exception) -> str:

@@ -9,7 +9,8 @@ Header lines::
 Parameter values are turned into RDF terms here and handed to the engine as bindings
 (pyoxigraph substitutions), so a value can never change the query's text. A bound parameter
 must therefore be projected by the query's SELECT clause; an optional parameter left out
-leaves its variable free, which usually means "all".
+leaves its variable free, which usually means "all". In a FILTER, test an optional parameter
+with ``COALESCE(test, true)``: the engine folds ``BOUND(?param)`` to false before substituting.
 """
 
 from __future__ import annotations

@@ -51,6 +51,11 @@ class Settings:
         4096, "Address-space cap, in MiB, of the process that runs one query (0: no cap)."
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
+    cache_dir: str = _setting(
+        "~/.cache/scomm-kg",
+        "Where successful validations are remembered by a hash of their inputs, so that "
+        "commands need not re-validate unchanged data; empty: always validate.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:

@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from . import resources
-from .loader import LoadedData
+from .loader import LoadedData, parse_file
 from .namespaces import DEFAULT_BASE_IRI, PREFIXES, SCHEMA, SCOMM, SD, VOID
 
 DATASET_NODE = URIRef("urn:scomm-kg:dataset-under-validation")
@@ -86,7 +86,7 @@ class ValidationReport:
 def load_shapes(paths: Iterable[Path] | None = None) -> Graph:
     shapes = Graph()
     for path in resources.shape_files() if paths is None else paths:
-        shapes.parse(path, format="turtle")
+        parse_file(shapes, path, "turtle")
     return shapes
 
 

@@ -1,0 +1,19 @@
+"""Shared fixtures: the shipped graph, loaded once per session, and a store holding it."""
+
+from __future__ import annotations
+
+import pytest
+
+from scomm_kg import build, loader
+from scomm_kg.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def loaded():
+    return loader.load()
+
+
+@pytest.fixture(scope="session")
+def store():
+    """The shipped data in the embedded store (validity is tested on its own, once)."""
+    return build.build_store(Settings(), check=False)

@@ -1,0 +1,139 @@
+"""The scomm-kg command as a curator or journalist uses it in a terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from scomm_kg.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_queries_lists_every_canned_query_with_its_parameters(runner):
+    result = runner.invoke(main, ["queries"])
+    assert result.exit_code == 0
+    assert "statements-on-topic" in result.output
+    assert "-p speaker=…  (iri, required)" in result.output
+
+
+def test_a_canned_query_as_a_table(runner):
+    result = runner.invoke(
+        main, ["query", "statements-by-speaker", "-p", "speaker=id/person/janet-napolitano"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "local jurisdictions could opt out" in result.output
+    assert result.output.rstrip().endswith("(2 rows)")
+
+
+def test_a_canned_query_as_csv_for_a_spreadsheet(runner):
+    result = runner.invoke(main, ["query", "opt-out-attempts", "--format", "csv"])
+    assert result.exit_code == 0
+    table = list(csv.DictReader(io.StringIO(result.output)))
+    assert [row["jurisdictionLabel"] for row in table][:2] == [
+        "Washington, D.C.",
+        "Arlington County",
+    ]
+    assert table[0]["outletLabel"] == "WUSA"
+
+
+def test_a_canned_query_as_sparql_json(runner):
+    result = runner.invoke(main, ["query", "contradictions", "--format", "json"])
+    body = json.loads(result.output)
+    assert len(body["results"]["bindings"]) == 2
+    assert body["results"]["bindings"][0]["earlierDate"]["datatype"].endswith("#gYearMonth")
+
+
+def test_a_missing_parameter_is_a_usage_error(runner):
+    result = runner.invoke(main, ["query", "statements-by-speaker"])
+    assert result.exit_code == 2
+    assert "needs the parameter speaker" in result.output
+
+
+def test_a_parameter_without_equals_sign_is_a_usage_error(runner):
+    result = runner.invoke(main, ["query", "statements-by-speaker", "-p", "speaker"])
+    assert result.exit_code == 2
+    assert "KEY=VALUE" in result.output
+
+
+def test_an_unknown_query_is_a_usage_error(runner):
+    result = runner.invoke(main, ["query", "who-knows"])
+    assert result.exit_code == 2
+    assert "no canned query named 'who-knows'" in result.output
+
+
+def test_ad_hoc_sparql_with_month_dates(runner):
+    query = (
+        "PREFIX scomm: <https://w3id.org/scomm-kg/ontology#> "
+        "PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT (YEAR(?d) AS ?y) WHERE { ?a a scomm:OptOutAttempt ; dcterms:date ?d } "
+        "ORDER BY ?d LIMIT 1"
+    )
+    result = runner.invoke(main, ["sparql", query, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["y", "2010"]
+
+
+def test_ad_hoc_sparql_reads_standard_input(runner):
+    result = runner.invoke(main, ["sparql", "-", "--format", "tsv"], input="ASK { ?s ?p ?o }")
+    assert result.exit_code == 0
+    assert "true" in result.output
+
+
+def test_a_malformed_query_says_where(runner):
+    result = runner.invoke(main, ["sparql", "SELECT * WHERE { ?s ?p }"])
+    assert result.exit_code == 1
+    assert "error at 1:" in result.output
+
+
+def test_service_is_refused(runner):
+    result = runner.invoke(
+        main, ["sparql", "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"]
+    )
+    assert result.exit_code == 1
+    assert "SERVICE is not allowed" in result.output
+
+
+def test_export_writes_every_named_graph(runner):
+    result = runner.invoke(main, ["export", "--format", "nquads"])
+    assert result.exit_code == 0
+    graphs = {line.rsplit(" ", 2)[-2] for line in result.output.splitlines() if line}
+    assert "<https://w3id.org/scomm-kg/graph/backgrounder>" in graphs
+    assert "<https://w3id.org/scomm-kg/ontology>" in graphs
+
+
+def test_fmt_check_passes_on_the_repository(runner):
+    result = runner.invoke(main, ["fmt", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_fmt_check_flags_a_file_out_of_order_and_fmt_mends_it(runner, tmp_path):
+    messy = tmp_path / "messy.trig"
+    messy.write_text(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "<https://w3id.org/scomm-kg/graph/x> {\n"
+        "<https://w3id.org/scomm-kg/id/b> rdfs:label 'b'@en .\n"
+        "<https://w3id.org/scomm-kg/id/a> rdfs:label 'a'@en . }\n",
+        encoding="utf-8",
+    )
+    check = runner.invoke(main, ["fmt", "--check", str(messy)])
+    assert check.exit_code == 1
+    assert "would rewrite" in check.output
+    assert runner.invoke(main, ["fmt", str(messy)]).exit_code == 0
+    assert runner.invoke(main, ["fmt", "--check", str(messy)]).exit_code == 0
+    text = messy.read_text(encoding="utf-8")
+    assert text.index("<id/a>") < text.index("<id/b>")
+
+
+def test_settings_errors_are_usage_errors(runner, monkeypatch):
+    monkeypatch.setenv("SCOMM_BASE_IRI", "https://example.org/no-slash")
+    result = runner.invoke(main, ["query", "sources"])
+    assert result.exit_code == 2
+    assert "must end with '/'" in result.output

@@ -1,0 +1,297 @@
+"""The canned queries answer the users' questions on the shipped data, with their sources."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scomm_kg import queries
+from scomm_kg.queries import BadParameter, QueryNotFound
+from scomm_kg.results import term_text
+
+from helpers import iri
+
+OPT_OUT = "id/proposition/local-jurisdictions-can-opt-out"
+
+
+def rows(store, name, **params):
+    result = queries.run(store, name, params)
+    return [{k: term_text(v) for k, v in row.items()} for row in result.rows]
+
+
+def pick(table, *columns):
+    return [tuple(row.get(c) for c in columns) for row in table]
+
+
+# --- Who said what, when, to whom, according to which source --------------------------------
+
+
+def test_who_said_jurisdictions_could_opt_out_and_who_said_the_opposite(store):
+    table = rows(store, "statements-on-topic", proposition=OPT_OUT)
+    assert pick(table, "date", "stance", "speakerLabel", "addresseeLabel", "textKind") == [
+        ("2010-08", "suggests", "U.S. Immigration and Customs Enforcement", None, "verbatim quote"),
+        ("2010-09", "affirms", "Janet Napolitano", "Zoe Lofgren", "paraphrase"),
+        ("2010-10", "denies", "Janet Napolitano", None, "paraphrase"),
+    ]
+    letter = table[1]
+    assert letter["text"] == "local jurisdictions could opt out"
+    assert letter["roleLabel"] == "Secretary of Homeland Security"
+    assert (
+        letter["mediumLabel"] == "Letter from Janet Napolitano to Rep. Zoe Lofgren (September 2010)"
+    )
+    assert letter["reportLabel"] == "Los Angeles Times report on Napolitano's letter to Lofgren"
+    assert letter["publisherLabel"] == "Los Angeles Times"
+    assert letter["graph"] == iri("graph/los-angeles-times-napolitano-letter")
+
+
+def test_the_memo_suggests_opting_out_only_in_the_backgrounders_reading(store):
+    memo = rows(store, "statements-on-topic", proposition=OPT_OUT)[0]
+    assert memo["text"] == "removing the jurisdiction from the deployment plan"
+    # The memo is the source of the words; the backgrounder is the source of the "suggesting".
+    assert memo["source"] == iri("id/document/ice-memo-2010-08-setting-the-record-straight")
+    assert memo["stanceSource"] == iri("id/document/secure-communities-backgrounder")
+
+
+def test_every_statement_comes_with_its_source(store):
+    table = rows(store, "statements-on-topic")
+    assert len(table) == 6
+    for row in table:
+        assert row["source"].startswith(iri("id/document/"))
+        assert row["sourceLabel"] and row["graph"].startswith(iri("graph/"))
+
+
+def test_everything_napolitano_said(store):
+    table = rows(store, "statements-by-speaker", speaker="id/person/janet-napolitano")
+    assert pick(table, "date", "stance", "text", "addresseeLabel", "sourceLabel") == [
+        (
+            "2010-09",
+            "affirms",
+            "local jurisdictions could opt out",
+            "Zoe Lofgren",
+            "Los Angeles Times report on Napolitano's letter to Lofgren",
+        ),
+        (
+            "2010-10",
+            "denies",
+            "the program is, in fact, not voluntary",
+            None,
+            "Backgrounder: Secure Communities, ICE's program for deporting criminal immigrants",
+        ),
+    ]
+
+
+def test_everything_ice_said(store):
+    table = rows(store, "statements-by-speaker", speaker="id/organization/ice")
+    assert pick(table, "date", "stance") == [
+        ("2010", "affirms"),
+        ("2010-08", "affirms"),
+        ("2010-08", "affirms"),
+        ("2010-08", "suggests"),
+    ]
+
+
+def test_contradictions_are_found_from_the_stances(store):
+    table = rows(store, "contradictions")
+    assert pick(table, "earlierDate", "earlierStance", "laterDate", "laterStance") == [
+        ("2010-08", "suggests", "2010-10", "denies"),
+        ("2010-09", "affirms", "2010-10", "denies"),
+    ]
+    assert {row["propositionLabel"] for row in table} == {
+        "Local jurisdictions can opt out of Secure Communities"
+    }
+    assert (
+        table[1]["earlierSourceLabel"]
+        == "Los Angeles Times report on Napolitano's letter to Lofgren"
+    )
+
+
+def test_contradictions_for_a_proposition_nobody_denies_is_empty(store):
+    table = rows(
+        store,
+        "contradictions",
+        proposition="id/proposition/program-helped-deport-ms-13-member-and-rapist",
+    )
+    assert table == []
+
+
+# --- Opt-out attempts --------------------------------------------------------------------
+
+
+def test_the_seven_opt_out_attempts_in_time_order_with_their_outlets(store):
+    table = rows(store, "opt-out-attempts")
+    assert pick(table, "date", "jurisdictionLabel", "kind", "stateLabel", "outletLabel") == [
+        ("2010-07", "Washington, D.C.", "federal district", None, "WUSA"),
+        ("2010-09", "Arlington County", "county", "Virginia", "TBD"),
+        ("2010-09", "Santa Clara County", "county", "California", "KGO-TV"),
+        ("2011-05", "Illinois", "state", None, "Fox News"),
+        ("2011-06", "New York", "state", None, "WNYC"),
+        ("2011-06", "San Francisco", "city", "California", "San Francisco Examiner"),
+        ("2011-07", "Boston", "city", "Massachusetts", "Boston Globe"),
+    ]
+    for row in table:
+        assert row["graph"].startswith(iri("graph/")) and row["article"]
+
+
+def test_one_jurisdictions_attempt(store):
+    table = rows(store, "opt-out-attempts", jurisdiction="id/place/boston-ma")
+    assert pick(table, "date", "articleLabel") == [
+        ("2011-07", "Boston Globe article on Boston's attempt to opt out")
+    ]
+
+
+def test_attempts_made_before_dhs_said_the_program_was_mandatory(store):
+    table = rows(store, "opt-out-attempts-before-denial", proposition=OPT_OUT)
+    assert pick(table, "date", "jurisdictionLabel", "outletLabel", "denialDate") == [
+        ("2010-07", "Washington, D.C.", "WUSA", "2010-10"),
+        ("2010-09", "Arlington County", "TBD", "2010-10"),
+        ("2010-09", "Santa Clara County", "KGO-TV", "2010-10"),
+    ]
+    assert {row["denialSpeakerLabel"] for row in table} == {"Janet Napolitano"}
+
+
+# --- Statistics, documents, timeline, search, sources -------------------------------------
+
+
+def test_statistics_keep_their_period_qualifier_and_source(store):
+    table = rows(store, "statistics")
+    assert pick(table, "value", "qualifier", "unit", "change", "periodLabel", "baselineLabel") == [
+        ("81000", "exactly", "count", "increase", "Fiscal year 2010", "Fiscal year 2008"),
+        ("57000", "exactly", "count", "decrease", "Fiscal year 2010", "Fiscal year 2008"),
+        ("23", "exactly", "percent", "decrease", "Fiscal year 2010", "Fiscal year 2008"),
+        ("77000", "more than", "count", None, "Up to and including 30 April 2011", None),
+        ("28000", "more than", "count", None, "Up to and including 30 April 2011", None),
+    ]
+    assert {row["source"] for row in table} == {iri("id/document/secure-communities-backgrounder")}
+    assert table[4]["subtotalOf"] == table[3]["statistic"]
+    assert table[3]["periodEnd"] == "2011-04-30" and "periodBeginning" not in table[3]
+
+
+def test_what_the_los_angeles_times_report_supports(store):
+    table = rows(
+        store,
+        "document-supports",
+        document="id/document/los-angeles-times-report-on-napolitano-letter",
+    )
+    assert pick(table, "resource", "relation") == [
+        (
+            iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out"),
+            "http://www.w3.org/ns/prov#wasDerivedFrom",
+        )
+    ]
+
+
+def test_what_the_letter_supports_as_primary_source(store):
+    table = rows(
+        store, "document-supports", document="id/document/napolitano-letter-to-lofgren-2010-09"
+    )
+    assert pick(table, "resource", "relation") == [
+        (
+            iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out"),
+            "http://www.w3.org/ns/prov#hadPrimarySource",
+        )
+    ]
+
+
+def test_what_the_backgrounder_supports_includes_the_statistics(store):
+    table = rows(store, "document-supports", document="id/document/secure-communities-backgrounder")
+    resources = {row["resource"] for row in table}
+    assert iri("id/statistic/criminal-removals-increase-fiscal-2008-to-2010") in resources
+    assert iri("id/statement/napolitano-2010-10-program-not-voluntary") in resources
+    assert iri("id/event/opt-out-attempt/boston-ma-2011-07") not in resources
+
+
+def test_the_timeline_runs_from_the_launch_to_boston(store):
+    table = rows(store, "timeline")
+    assert table[0]["label"] == "ICE launches Secure Communities (2008)"
+    assert table[-1]["label"] == "Boston, Mass. tries to opt out of Secure Communities (July 2011)"
+    earliest = [row["earliest"] for row in table]
+    assert earliest == sorted(earliest)
+
+
+def test_the_timeline_from_a_day_keeps_what_may_have_happened_since(store):
+    table = rows(store, "timeline", **{"from": "2011-05-15"})
+    assert [row["date"] for row in table] == ["2011-05", "2011-05", "2011-06", "2011-06", "2011-07"]
+
+
+def test_a_misspelt_name_finds_the_place(store):
+    table = rows(store, "search", text="San Franciscio")
+    assert pick(table, "resource", "label") == [(iri("id/place/san-francisco-ca"), "San Francisco")]
+
+
+def test_an_abbreviation_finds_the_agency(store):
+    table = rows(store, "search", text="dhs")
+    assert iri("id/organization/dhs") in {row["resource"] for row in table}
+
+
+def test_the_sources_behind_the_graph(store):
+    table = rows(store, "sources")
+    assert len(table) == 11
+    letter = next(row for row in table if row.get("publisherLabel") == "Los Angeles Times")
+    assert letter["primarySourceLabel"].startswith("Letter from Janet Napolitano")
+    assert {row["curatorLabel"] for row in table} == {"scomm-kg curators"}
+
+
+# --- Parameters are checked and bound, never pasted ----------------------------------------
+
+
+def test_a_hostile_parameter_value_is_a_value_not_query_text(store):
+    evil = 'x" } UNION { ?resource ?p ?label } #'
+    assert rows(store, "search", text=evil) == []
+
+
+def test_an_iri_parameter_with_query_syntax_is_refused(store):
+    with pytest.raises(BadParameter, match="not a usable IRI"):
+        queries.run(store, "statements-by-speaker", {"speaker": "x> } ?s ?p ?o {<y"})
+
+
+def test_a_missing_required_parameter_says_which(store):
+    with pytest.raises(BadParameter, match="needs the parameter speaker"):
+        queries.run(store, "statements-by-speaker", {})
+
+
+def test_an_unknown_parameter_lists_the_accepted_ones(store):
+    with pytest.raises(BadParameter, match=r"no parameter who \(accepted: speaker\)"):
+        queries.run(store, "statements-by-speaker", {"who": "x"})
+
+
+def test_a_date_parameter_must_be_a_real_day(store):
+    with pytest.raises(BadParameter, match="YYYY-MM-DD"):
+        queries.run(store, "timeline", {"from": "2011-02-30"})
+
+
+def test_an_unknown_query_lists_the_known_ones():
+    with pytest.raises(QueryNotFound, match="contradictions"):
+        queries.get("no-such-query")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("id/person/janet-napolitano", iri("id/person/janet-napolitano")),
+        ("<https://example.org/x>", "https://example.org/x"),
+        ("scomm:Statement", "https://w3id.org/scomm-kg/ontology#Statement"),
+        ("https://w3id.org/scomm-kg/id/place/boston-ma", iri("id/place/boston-ma")),
+    ],
+)
+def test_iri_parameters_accept_full_prefixed_and_relative_forms(raw, expected):
+    assert queries.expand_iri(raw) == expected
+
+
+# --- Every query file is well formed -------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", list(queries.catalogue().values()), ids=lambda q: q.name)
+def test_every_canned_query_has_a_header_and_projects_its_parameters(query):
+    assert query.title and query.summary
+    projection = query.text.split("WHERE", 1)[0]
+    for param in query.params:
+        assert re.search(rf"\?{param.name}\b", projection), f"{param.name} is not projected"
+        assert not re.search(rf"BOUND\(\s*\?{param.name}\b", query.text), "use COALESCE, not BOUND"
+
+
+@pytest.mark.parametrize("query", list(queries.catalogue().values()), ids=lambda q: q.name)
+def test_every_canned_query_is_tested_here(query):
+    source = Path(__file__).read_text(encoding="utf-8")
+    assert f'"{query.name}"' in source

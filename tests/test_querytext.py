@@ -1,0 +1,51 @@
+"""Reading a query's keywords without running it."""
+
+from __future__ import annotations
+
+import pytest
+
+from scomm_kg import querytext
+
+
+@pytest.mark.parametrize(
+    ("query", "form"),
+    [
+        ("SELECT * { ?s ?p ?o }", "SELECT"),
+        ("PREFIX ask: <http://x/> construct { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT"),
+        ("# SELECT in a comment\nASK {}", "ASK"),
+        ("BASE <http://x/> DESCRIBE <s>", "DESCRIBE"),
+        ("PREFIX x: <http://x/>", None),
+    ],
+)
+def test_the_query_form(query, form):
+    assert querytext.query_form(query) == form
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }",
+        "select * { service silent <http://x/> { ?s ?p ?o } }",
+        "SELECT * { ?s ?p ?o . SERVICE ?endpoint { ?s ?p ?o } }",
+    ],
+)
+def test_service_is_found(query):
+    assert "SERVICE" in querytext.forbidden_reason(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * { ?s ?p "SERVICE" }',
+        "SELECT ?service { ?service <http://x/SERVICE> ?o }",
+        "PREFIX service: <http://x/> SELECT * { ?s service:x ?o } # SERVICE",
+        "SELECT * { ?s <http://x/p> 'a SERVICE b'@en }",
+    ],
+)
+def test_service_as_a_word_in_names_strings_and_comments_is_fine(query):
+    assert querytext.forbidden_reason(query) is None
+
+
+def test_from_is_a_dataset_clause_but_not_inside_strings():
+    assert querytext.has_dataset_clause("SELECT * FROM <http://x/g> { ?s ?p ?o }")
+    assert not querytext.has_dataset_clause('SELECT * { ?s ?p "FROM" }')

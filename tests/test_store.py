@@ -1,0 +1,81 @@
+"""The store's dataset semantics: union default graph, explicit datasets, caps and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from scomm_kg.store import ForbiddenQuery, OxigraphStore, QuerySyntaxError, ResultTooLarge
+
+NQUADS = b"""<http://ex.org/a> <http://ex.org/p> "1" <http://ex.org/g1> .
+<http://ex.org/b> <http://ex.org/p> "2" <http://ex.org/g2> .
+"""
+
+
+@pytest.fixture
+def small():
+    store = OxigraphStore()
+    store.replace_all(NQUADS)
+    return store
+
+
+def subjects(result):
+    return sorted(row["s"].value for row in result.rows)
+
+
+def test_the_default_graph_is_the_union_of_the_named_graphs(small):
+    assert subjects(small.query("SELECT ?s { ?s ?p ?o }")) == ["http://ex.org/a", "http://ex.org/b"]
+
+
+def test_from_in_the_query_selects_that_graph_only(small):
+    result = small.query("SELECT ?s FROM <http://ex.org/g1> { ?s ?p ?o }")
+    assert subjects(result) == ["http://ex.org/a"]
+
+
+def test_protocol_graphs_override_the_query_dataset(small):
+    result = small.query(
+        "SELECT ?s FROM <http://ex.org/g1> { ?s ?p ?o }", default_graphs=["http://ex.org/g2"]
+    )
+    assert subjects(result) == ["http://ex.org/b"]
+
+
+def test_named_graphs_limit_what_graph_sees(small):
+    result = small.query("SELECT ?g { GRAPH ?g { ?s ?p ?o } }", named_graphs=["http://ex.org/g2"])
+    assert [row["g"].value for row in result.rows] == ["http://ex.org/g2"]
+
+
+def test_a_graph_the_store_does_not_hold_is_empty_and_never_fetched(small):
+    assert small.query("SELECT ?s FROM <file:///etc/passwd> { ?s ?p ?o }").rows == ()
+
+
+def test_the_row_cap_refuses_a_larger_result(small):
+    with pytest.raises(ResultTooLarge, match="more than 1 rows"):
+        small.query("SELECT ?s { ?s ?p ?o }", row_limit=1)
+    assert len(small.query("SELECT ?s { ?s ?p ?o }", row_limit=2).rows) == 2
+
+
+def test_a_syntax_error_carries_the_position(small):
+    with pytest.raises(QuerySyntaxError, match="error at 1:"):
+        small.query("SELECT ?s { ?s ?p }")
+
+
+def test_service_is_refused_before_the_engine_sees_it(small):
+    with pytest.raises(ForbiddenQuery, match="SERVICE"):
+        small.query("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+
+
+def test_graph_sizes_and_dump(small):
+    assert small.graph_sizes() == {"http://ex.org/g1": 1, "http://ex.org/g2": 1}
+    assert b"<http://ex.org/g2>" in small.dump("nquads")
+
+
+def test_replacing_the_data_drops_the_old(small):
+    small.replace_all(b'<http://ex.org/c> <http://ex.org/p> "3" <http://ex.org/g3> .\n')
+    assert subjects(small.query("SELECT ?s { ?s ?p ?o }")) == ["http://ex.org/c"]
+
+
+def test_an_on_disk_store_keeps_its_data(tmp_path):
+    first = OxigraphStore(tmp_path / "store")
+    first.replace_all(NQUADS)
+    del first
+    again = OxigraphStore(tmp_path / "store")
+    assert len(again.query("SELECT ?s { ?s ?p ?o }").rows) == 2
