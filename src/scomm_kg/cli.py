@@ -141,6 +141,46 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
         sys.exit(1)
 
 
+@main.command("serve")
+@click.option("--host", default=None, help="Address to listen on [SCOMM_HOST; 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port to listen on [SCOMM_PORT; 8080].")
+@click.option("--workers", type=int, default=None, help="Worker processes [SCOMM_WORKERS; 2].")
+@click.option(
+    "--store", default=None, help="'memory', or a directory for an on-disk store [SCOMM_STORE]."
+)
+@click.option(
+    "--base-iri", default=None, help="Base IRI of the graph's resources [SCOMM_BASE_IRI]."
+)
+@click.option(
+    "--query-timeout", type=float, default=None, help="Seconds per query [SCOMM_QUERY_TIMEOUT]."
+)
+@click.option("--row-limit", type=int, default=None, help="Most rows per answer [SCOMM_ROW_LIMIT].")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Extra RDF file to load and validate with the shipped data (repeatable) [SCOMM_DATA].",
+)
+def serve_command(data: tuple[Path, ...], **options) -> None:
+    """Validate the graph and serve it: SPARQL endpoint, canned queries, pages.
+
+    Refuses to start, printing the validation report, when the data does not conform.
+    """
+    from .web.server import serve
+
+    settings = _settings(data=data or None, **options)
+    try:
+        serve(settings)
+    except loader.LoadError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except build.InvalidData as error:
+        click.echo(error.report.text(), err=True)
+        click.echo("error: the data does not conform; the server will not start", err=True)
+        sys.exit(1)
+
+
 @main.command("export")
 @click.option("--format", "output", type=click.Choice(["trig", "nquads"]), default="trig")
 def export_command(output: str) -> None:

@@ -13,6 +13,11 @@ sync workers (one thread per process) for that reason. Note that an on-disk pyox
 runs RocksDB background threads of its own; a child that deadlocks on one of their locks is
 killed at the deadline like any slow query, but with `timeout=None` it would wait forever.
 
+With ``isolate_network`` the child first moves into a new, empty network namespace (Linux
+``unshare``; as root, or through a user namespace where the kernel allows them): whatever the
+query asks for, the process that runs it has no network to reach. Where that is not permitted
+the child carries on without it; `network_isolation_available()` tells which is the case.
+
 `InlineExecutor` has the same interface and runs the function in-process with no limits, for
 the CLI and for platforms without fork.
 """
@@ -20,6 +25,7 @@ the CLI and for platforms without fork.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import resource
@@ -33,6 +39,8 @@ from typing import Any, NoReturn, TypeVar
 T = TypeVar("T")
 
 _CHUNK = 1 << 20
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
 # Exit code of a child that could not send its answer (EX_SOFTWARE in sysexits.h).
 _NO_ANSWER = 70
 
@@ -64,10 +72,16 @@ class InlineExecutor:
 class ForkExecutor:
     """Runs the function in a forked child that is killed at the deadline."""
 
-    def __init__(self, timeout: float | None, memory_limit_bytes: int | None = None):
+    def __init__(
+        self,
+        timeout: float | None,
+        memory_limit_bytes: int | None = None,
+        isolate_network: bool = False,
+    ):
         """Timeout in seconds (None: none); memory_limit_bytes caps the child's address space."""
         self.timeout = timeout
         self.memory_limit_bytes = memory_limit_bytes
+        self.isolate_network = isolate_network
         # The pid of the most recent child, so tests can check that it is gone.
         self.last_pid: int | None = None
 
@@ -82,7 +96,7 @@ class ForkExecutor:
             raise
         if pid == 0:
             os.close(read_fd)
-            _child(write_fd, self.memory_limit_bytes, fn, args, kwargs)
+            _child(write_fd, self.memory_limit_bytes, self.isolate_network, fn, args, kwargs)
         self.last_pid = pid
         status: int | None = None
         try:
@@ -130,12 +144,19 @@ class ForkExecutor:
 
 
 def _child(
-    write_fd: int, memory_limit: int | None, fn: Callable, args: tuple, kwargs: dict
+    write_fd: int,
+    memory_limit: int | None,
+    isolate_network: bool,
+    fn: Callable,
+    args: tuple,
+    kwargs: dict,
 ) -> NoReturn:
     """Run fn, send its outcome down the pipe, and leave the process without unwinding."""
     exit_code = _NO_ANSWER
     try:
         try:
+            if isolate_network:
+                leave_network()
             if memory_limit is not None:
                 _limit_address_space(memory_limit)
             message: tuple = ("ok", fn(*args, **kwargs))
@@ -146,6 +167,23 @@ def _child(
     finally:
         # Never return into the parent's stack: no test teardown, atexit or request handlers.
         os._exit(exit_code)
+
+
+def leave_network() -> bool:
+    """Move this process into a new network namespace with no interfaces; True if it worked."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        unshare = libc.unshare
+    except (OSError, AttributeError):
+        return False
+    # Root may create a network namespace directly; others only inside a new user namespace,
+    # which needs a single-threaded process (a freshly forked child is one).
+    return any(unshare(flags) == 0 for flags in (_CLONE_NEWNET, _CLONE_NEWNET | _CLONE_NEWUSER))
+
+
+def network_isolation_available() -> bool:
+    """Whether a forked child can leave the network here (checked once, in a throwaway child)."""
+    return ForkExecutor(timeout=10).run(leave_network)
 
 
 def _limit_address_space(limit: int) -> None:

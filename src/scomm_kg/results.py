@@ -311,7 +311,7 @@ def _serialize_graph(
         bad = [name for name in prefixes if not _PREFIX_NAME.fullmatch(name)]
         if bad:
             raise ValueError(f"not usable as prefix names: {', '.join(map(repr, bad))}")
-        options["prefixes"] = dict(prefixes)
+        options["prefixes"] = _used_prefixes(triples, prefixes)
     if fmt.name == "rdfxml":
         _check_rdfxml(triples)
     data: Iterable[Triple | Quad] = triples
@@ -323,6 +323,26 @@ def _serialize_graph(
         # With no output file, an OSError is the serializer refusing the data (JSON-LD and
         # RDF-star triples, for one).
         raise ValueError(f"cannot write this graph as {fmt.name}: {err}") from err
+
+
+def _used_prefixes(triples: list[Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
+    """Only the prefixes whose namespace some IRI of the triples starts with, sorted by name."""
+    iris: set[str] = set()
+    todo: list = list(triples)
+    while todo:
+        triple = todo.pop()
+        for term in (triple.subject, triple.predicate, triple.object):
+            if isinstance(term, Triple):
+                todo.append(term)
+            elif isinstance(term, NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, Literal):
+                iris.add(term.datatype.value)
+    return {
+        name: namespace
+        for name, namespace in sorted(prefixes.items())
+        if any(iri.startswith(namespace) for iri in iris)
+    }
 
 
 def _check_rdfxml(triples: Iterable[Triple]) -> None:

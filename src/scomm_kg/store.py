@@ -58,16 +58,22 @@ class GraphStore(ABC):
         bindings: Mapping[str, Term] | None = None,
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
         row_limit: int | None = None,
     ) -> QueryResult:
-        """Run a read-only query; ``bindings`` replace variables before evaluation."""
+        """Run a read-only query; ``bindings`` replace variables before evaluation.
+
+        ``base_iri`` resolves relative IRIs in the query (the SPARQL Protocol lets a service
+        use its endpoint URL); ``row_limit`` caps the rows or triples of the result.
+        """
         reason = querytext.forbidden_reason(sparql)
         if reason:
             raise ForbiddenQuery(reason)
-        return self._query(sparql, bindings or {}, default_graphs, named_graphs, row_limit)
+        dataset = (default_graphs, named_graphs)
+        return self._query(sparql, bindings or {}, dataset, base_iri, row_limit)
 
     @abstractmethod
-    def _query(self, sparql, bindings, default_graphs, named_graphs, row_limit) -> QueryResult:
+    def _query(self, sparql, bindings, dataset, base_iri, row_limit) -> QueryResult:
         """Backend part of :meth:`query`, after the guard."""
 
     @abstractmethod
@@ -90,8 +96,9 @@ class OxigraphStore(GraphStore):
         self._path = path
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
 
-    def _query(self, sparql, bindings, default_graphs, named_graphs, row_limit) -> QueryResult:
-        options: dict = {}
+    def _query(self, sparql, bindings, dataset, base_iri, row_limit) -> QueryResult:
+        default_graphs, named_graphs = dataset
+        options: dict = {"base_iri": base_iri}
         if default_graphs is not None or named_graphs is not None:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]

@@ -1,0 +1,75 @@
+"""The SPARQL 1.1 Service Description of the endpoint, with VoID counts per graph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from . import __version__
+from .namespaces import PREFIXES
+from .results import GRAPH_FORMATS, TABULAR_FORMATS, GraphResult
+
+SD = PREFIXES["sd"]
+VOID = PREFIXES["void"]
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+FORMATS = "http://www.w3.org/ns/formats/"
+# W3C's unique URIs for file formats (https://www.w3.org/ns/formats/), by our format names.
+FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "ntriples": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+    "trig": "TriG",
+    "nquads": "N-Quads",
+}
+
+
+def service_description(endpoint: str, graph_sizes: Mapping[str, int], title: str) -> GraphResult:
+    """What the endpoint at ``endpoint`` offers, and the graphs it holds with their sizes."""
+    service = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+    default = ox.BlankNode("defaultGraph")
+    triples = []
+
+    def add(s, p, o):
+        triples.append(ox.Triple(s, ox.NamedNode(p), o))
+
+    add(service, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Service"))
+    add(service, SD + "endpoint", ox.NamedNode(endpoint))
+    add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
+    # The default graph is the union of the named graphs (UnionDefaultGraph); SERVICE is
+    # refused, so BasicFederatedQuery is deliberately not listed.
+    add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
+    add(
+        service,
+        SD + "defaultEntailmentRegime",
+        ox.NamedNode("http://www.w3.org/ns/entailment/Simple"),
+    )
+    for fmt in (*TABULAR_FORMATS, *GRAPH_FORMATS):
+        add(service, SD + "resultFormat", ox.NamedNode(FORMATS + FORMAT_IRIS[fmt.name]))
+    add(service, PREFIXES["dcterms"] + "title", ox.Literal(title, language="en"))
+    add(service, PREFIXES["dcterms"] + "hasVersion", ox.Literal(__version__))
+    add(service, SD + "defaultDataset", dataset)
+    add(dataset, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Dataset"))
+    add(dataset, SD + "defaultGraph", default)
+    add(default, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Graph"))
+    add(default, VOID + "triples", _integer(sum(graph_sizes.values())))
+    for index, (name, size) in enumerate(sorted(graph_sizes.items())):
+        named = ox.BlankNode(f"namedGraph{index}")
+        graph = ox.BlankNode(f"graph{index}")
+        add(dataset, SD + "namedGraph", named)
+        add(named, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "NamedGraph"))
+        add(named, SD + "name", ox.NamedNode(name))
+        add(named, SD + "graph", graph)
+        add(graph, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Graph"))
+        add(graph, VOID + "triples", _integer(size))
+    return GraphResult(tuple(triples))
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))

@@ -1,0 +1,125 @@
+"""The query service: one query in, one finished answer out, within the configured limits.
+
+It sits between the web layer and the store. A query runs in a forked worker that also
+serializes the answer, so that a query that runs too long, grows too large or crashes is
+known as such before anything is sent to the client; the web layer only maps outcomes to
+HTTP. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from . import querytext
+from .executor import ForkExecutor, InlineExecutor, network_isolation_available
+from .results import (
+    GRAPH_FORMATS,
+    TABULAR_FORMATS,
+    AskResult,
+    Format,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    serialize,
+)
+from .settings import Settings
+from .store import GraphStore, QuerySyntaxError, Term
+
+log = logging.getLogger(__name__)
+
+KINDS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query and the dataset the caller asks it to run on."""
+
+    sparql: str
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    base_iri: str | None = None
+    bindings: Mapping[str, Term] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the query text, for logs."""
+        return hashlib.sha256(self.sparql.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A finished, serialized answer."""
+
+    body: bytes
+    media_type: str
+    kind: str
+    size: int  # rows for SELECT, triples for CONSTRUCT/DESCRIBE, 1 for ASK
+
+
+def result_kind(sparql: str) -> str:
+    """select, ask or graph: what the query will return, read before running it."""
+    form = querytext.query_form(sparql)
+    if form is None:
+        raise QuerySyntaxError(
+            "the text is not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found"
+        )
+    return KINDS[form]
+
+
+def formats_for(kind: str) -> tuple[Format, ...]:
+    """The formats an answer of this kind can be written in, the default first."""
+    return GRAPH_FORMATS if kind == "graph" else TABULAR_FORMATS
+
+
+class QueryService:
+    """Runs queries against one store under the settings' time, row and memory limits."""
+
+    def __init__(self, store: GraphStore, settings: Settings, *, isolate: bool = True):
+        self.store = store
+        self.settings = settings
+        if isolate:
+            memory = settings.query_memory_mb * 1024 * 1024 or None
+            network = network_isolation_available()
+            if not network:
+                log.warning("query workers cannot leave the network here; relying on the guard")
+            self.executor = ForkExecutor(settings.query_timeout, memory, isolate_network=network)
+        else:
+            self.executor = InlineExecutor()
+
+    def answer(self, request: QueryRequest, fmt: Format, prefixes=None) -> Answer:
+        """Run the query and serialize its result; raises the store's and executor's errors."""
+        limit = self.settings.row_limit
+        return self.executor.run(_run_and_serialize, self.store, request, fmt, limit, prefixes)
+
+    def result(self, request: QueryRequest) -> QueryResult:
+        """Run the query and return its result objects, for pages that render them."""
+        return self.executor.run(_run, self.store, request, self.settings.row_limit)
+
+
+def _run(store, request: QueryRequest, row_limit: int) -> QueryResult:
+    """In the worker: the query under the row cap."""
+    return store.query(
+        request.sparql,
+        bindings=request.bindings,
+        default_graphs=request.default_graphs,
+        named_graphs=request.named_graphs,
+        base_iri=request.base_iri,
+        row_limit=row_limit,
+    )
+
+
+def _run_and_serialize(store, request: QueryRequest, fmt: Format, row_limit: int, prefixes):
+    """In the worker: the query, then the bytes of its answer."""
+    result = _run(store, request, row_limit)
+    if isinstance(result, SelectResult):
+        kind, size = "select", len(result.rows)
+    elif isinstance(result, AskResult):
+        kind, size = "ask", 1
+    else:
+        assert isinstance(result, GraphResult)
+        kind, size = "graph", len(result.triples)
+    body = serialize(result, fmt, prefixes if kind == "graph" else None)
+    return Answer(body, fmt.media_type, kind, size)

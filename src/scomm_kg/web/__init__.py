@@ -1,0 +1,78 @@
+"""The web application: create_app(settings) builds the store once and registers blueprints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, g, request
+
+from ..build import build_store
+from ..service import QueryService
+from ..settings import Settings
+from ..store import GraphStore
+from . import canned, errors, home, sparql
+
+log = logging.getLogger("scomm_kg.requests")
+
+
+def create_app(
+    settings: Settings | None = None,
+    store: GraphStore | None = None,
+    *,
+    isolate_queries: bool = True,
+) -> Flask:
+    """The Flask app over ``store`` (default: the shipped graph, validated, in a new store).
+
+    Raises build.InvalidData when the data does not conform: the app never serves bad data.
+    ``isolate_queries`` runs each query in a forked worker with the time and memory limits;
+    only tests that need no limits turn it off.
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.json.sort_keys = False
+    app.extensions["scomm"] = {
+        "settings": settings,
+        "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
+    }
+    for module in (home, sparql, canned):
+        app.register_blueprint(module.bp)
+    errors.init_app(app)
+    _init_request_log(app)
+    _init_cors(app)
+    return app
+
+
+def _init_request_log(app: Flask) -> None:
+    @app.before_request
+    def start_clock():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+            "query": g.get("query_digest"),
+            "rows": g.get("rows"),
+            "bytes": response.calculate_content_length(),
+        }
+        log.info(json.dumps(entry))
+        return response
+
+
+def _init_cors(app: Flask) -> None:
+    """Reads are public: any origin may read, no credentials are involved."""
+
+    @app.after_request
+    def allow_any_origin(response):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            response.headers["Access-Control-Max-Age"] = "86400"
+        return response

@@ -1,0 +1,101 @@
+"""/queries: the canned provenance queries, listed and run over HTTP (HTML, JSON, CSV)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, render_template, request, url_for
+
+from .. import queries
+from ..results import TABULAR_FORMATS, format_by_name
+from ..service import QueryRequest
+from . import context, display
+from .negotiation import NotAcceptable, choose, prefers_html, requested_format
+from .sparql import send
+
+bp = Blueprint("canned", __name__)
+
+
+@bp.route("/queries")
+@bp.route("/queries.json", defaults={"suffix": "json"})
+def catalogue(suffix: str | None = None):
+    entries = [_describe(q) for q in queries.catalogue().values()]
+    if suffix == "json" or not prefers_html(request.headers.get("Accept"), TABULAR_FORMATS):
+        return jsonify({"queries": entries})
+    return render_template("queries.html", queries=entries)
+
+
+@bp.route("/queries/<name>")
+@bp.route("/queries/<name>.<suffix>")
+def run(name: str, suffix: str | None = None):
+    query = queries.get(name)
+    values = {k: v for k, v in request.args.items() if k != "format"}
+    fmt = _format(suffix)
+    if fmt is None:
+        return _page(query, values)
+    query_request = _request(query, values)
+    answer = context.service().answer(query_request, fmt)
+    g.rows = answer.size
+    response = send(answer.body, answer.media_type)
+    if fmt.name in ("csv", "tsv"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.name}"'
+    return response
+
+
+def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest:
+    bindings = queries.bind(query, values, context.settings().base_iri)
+    query_request = QueryRequest(query.text, bindings=bindings)
+    g.query_digest = query_request.digest
+    return query_request
+
+
+def _format(suffix: str | None):
+    """The result format asked for, or None for the HTML page."""
+    if suffix is not None:
+        fmt = format_by_name(suffix)
+        if fmt is None or fmt not in TABULAR_FORMATS:
+            raise NotAcceptable(f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml")
+        return fmt
+    if request.args.get("format"):
+        return requested_format(request.args["format"], TABULAR_FORMATS)
+    accept = request.headers.get("Accept")
+    if prefers_html(accept, TABULAR_FORMATS):
+        return None
+    return choose(accept, TABULAR_FORMATS, "tabular")
+
+
+def _page(query: queries.CannedQuery, values: dict[str, str]):
+    """The query's page: its form, its SPARQL and, once the parameters suffice, its rows."""
+    missing = [p.name for p in query.params if p.required and not values.get(p.name)]
+    result, error = None, None
+    if not missing:
+        try:
+            result = context.service().result(_request(query, values))
+            g.rows = len(result.rows)
+        except queries.BadParameter as exc:
+            error = str(exc)
+    return render_template(
+        "query.html",
+        query=_describe(query),
+        text=query.text,
+        values=values,
+        missing=missing,
+        error=error,
+        result=result,
+        cell=lambda term: display.cell(term, context.settings().base_iri),
+        downloads={
+            f.name: url_for("canned.run", name=query.name, suffix=f.name, **values)
+            for f in TABULAR_FORMATS
+        },
+    )
+
+
+def _describe(query: queries.CannedQuery) -> dict:
+    return {
+        "name": query.name,
+        "title": query.title,
+        "summary": query.summary,
+        "parameters": [
+            {"name": p.name, "kind": p.kind, "required": p.required, "help": p.help}
+            for p in query.params
+        ],
+        "url": url_for("canned.run", name=query.name, _external=True),
+    }

@@ -1,0 +1,57 @@
+"""`scomm-kg serve`: the app under gunicorn, a production WSGI server.
+
+gunicorn's sync workers handle one request at a time in a single thread, which is what makes
+forking a query worker per request safe (see executor.py). The app, and with it the store, is
+built once in the master process before the workers fork, so they share its memory.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gunicorn.app.base import BaseApplication
+
+from ..settings import Settings
+from . import create_app
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app, options: dict):
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def serve(settings: Settings) -> None:
+    """Validate and load the graph, then serve it until interrupted."""
+    logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
+    run(create_app(settings), settings)
+
+
+def run(app, settings: Settings) -> None:
+    """Serve ``app`` under gunicorn with the settings' address, workers and limits."""
+    options = {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "worker_class": "sync",
+        # gunicorn must not kill a worker that is waiting for a slow query to be stopped.
+        "timeout": int(settings.query_timeout) + 30,
+        "graceful_timeout": 10,
+        # Long SPARQL queries travel in the URL of a GET; allow gunicorn's maximum line.
+        "limit_request_line": 8190,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+        "proc_name": "scomm-kg",
+    }
+    logging.getLogger(__name__).info(
+        "serving the graph at http://%s:%s/ (SPARQL endpoint /sparql)", settings.host, settings.port
+    )
+    _Gunicorn(app, options).run()
