@@ -27,6 +27,10 @@ def test_the_query_form(query, form):
         "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }",
         "select * { service silent <http://x/> { ?s ?p ?o } }",
         "SELECT * { ?s ?p ?o . SERVICE ?endpoint { ?s ?p ?o } }",
+        # "<2)SERVICE#>" looks like an IRI to a lexer; the engine reads less-than, SERVICE, comment.
+        "SELECT * { FILTER(1<2)SERVICE#>\n<http://127.0.0.1:9/> { ?s ?p ?o } }",
+        # Unparseable text that mentions service is refused, not trusted.
+        "SELECT * { ?s ?p 'service' . SERVICE",
     ],
 )
 def test_service_is_found(query):

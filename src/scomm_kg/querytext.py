@@ -1,15 +1,25 @@
 """What a SPARQL query text asks for, read without running it.
 
 A small lexer drops comments, IRIs and string literals, then reads the bare keywords that are
-left. That is enough to learn the query form (to negotiate a response format before running),
-whether the query names its own dataset (FROM / FROM NAMED), and whether it asks for something
-this service never does (SERVICE: calling other endpoints). The engine still parses the query
-and reports syntax errors with their position; this only reads keywords.
+left. That is enough to learn the query form (to negotiate a response format before running)
+and whether the query names its own dataset (FROM / FROM NAMED). The engine still parses the
+query and reports syntax errors with their position.
+
+Refusing SERVICE needs more than a lexer: "<" is both less-than and the start of an IRI, and a
+lexer that guesses differently from the engine can be made to hide a keyword (``FILTER(1<2)
+SERVICE#>`` reads as one IRI to a lexer and as less-than, SERVICE and a comment to the
+engine). So whenever the letters "service" occur anywhere but as a plain keyword, a full SPARQL
+parser (rdflib's) decides, and a query it cannot parse is refused rather than trusted.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
 _SKIPPED = re.compile(
     r"""
@@ -50,9 +60,35 @@ def has_dataset_clause(sparql: str) -> bool:
     return "FROM" in keywords(sparql)
 
 
+_PARSER_LOCK = threading.Lock()  # rdflib's SPARQL parser is not thread-safe (rdflib #1282)
+
+
 def forbidden_reason(sparql: str) -> str | None:
     """Why the query must not run here, or None if nothing it asks for is refused."""
-    for word in keywords(sparql):
-        if word in FORBIDDEN:
-            return FORBIDDEN[word]
-    return None
+    if "service" not in sparql.lower():
+        return None
+    if "SERVICE" in keywords(sparql):
+        return FORBIDDEN["SERVICE"]
+    try:
+        with _PARSER_LOCK:
+            tree = parseQuery(sparql)
+    except Exception as error:
+        return (
+            f"{FORBIDDEN['SERVICE']}; this query mentions 'service' and a second parser, which "
+            f"must clear such queries, rejects it: {' '.join(str(error).split())}"
+        )
+    return FORBIDDEN["SERVICE"] if _has_service_pattern(tree) else None
+
+
+def _has_service_pattern(tree) -> bool:
+    """Whether rdflib's parse tree holds a SERVICE pattern anywhere."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                return True
+            todo.extend(node.values())
+        elif isinstance(node, list | tuple | ParseResults):
+            todo.extend(node)
+    return False
