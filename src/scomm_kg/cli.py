@@ -144,7 +144,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
 @main.command("serve")
 @click.option("--host", default=None, help="Address to listen on [SCOMM_HOST; 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port to listen on [SCOMM_PORT; 8080].")
-@click.option("--workers", type=int, default=None, help="Worker processes [SCOMM_WORKERS; 2].")
+@click.option("--workers", type=int, default=None, help="Worker processes [SCOMM_WORKERS; 4].")
 @click.option(
     "--store", default=None, help="'memory', or a directory for an on-disk store [SCOMM_STORE]."
 )

@@ -37,7 +37,7 @@ class Settings:
     )
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(8080, "Port the server listens on.")
-    workers: int = _setting(2, "Server worker processes (each answers one request at a time).")
+    workers: int = _setting(4, "Server worker processes (each answers one request at a time).")
     query_timeout: float = _setting(
         30.0, "Seconds a query may run before it is stopped and answered 503."
     )
@@ -95,6 +95,6 @@ def documented() -> list[tuple[str, str, str]]:
     """(environment variable, default, help) for every setting, for docs and tests."""
     rows = []
     for f in fields(Settings):
-        default = f.default if not isinstance(f.default, tuple) else ""
-        rows.append((f"SCOMM_{f.name.upper()}", str(default), f.metadata["help"]))
+        default = "(none)" if f.default == () else str(f.default)
+        rows.append((f"SCOMM_{f.name.upper()}", default, f.metadata["help"]))
     return rows

@@ -1,0 +1,41 @@
+"""The README tells the truth: its commands, its settings table and its SPARQL examples."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scomm_kg.settings import documented
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def shell_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README, re.DOTALL)
+
+
+def test_the_readme_opens_with_the_serve_and_test_commands():
+    serve, test = shell_blocks()[:2]
+    assert "scomm-kg serve" in serve and "pip install ." in serve
+    assert "pytest" in test
+    assert README.index(serve) < README.index(test) < README.index("---")
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    test_command = shell_blocks()[1].strip()
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_with_its_default():
+    for variable, default, help_text in documented():
+        row = f"| `{variable}` | `{default}` | {help_text} |"
+        assert row in README, f"README lacks the row: {row}"
+
+
+@pytest.mark.parametrize("query", re.findall(r"```sparql\n(.*?)```", README, re.DOTALL))
+def test_every_sparql_example_answers(store, query):
+    result = store.query(query)
+    assert len(result.rows) > 0
