@@ -1,0 +1,80 @@
+"""Starting the server: it refuses bad data, logs one line per request, hides its faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from click.testing import CliRunner
+
+from scomm_kg.cli import main
+from scomm_kg.settings import Settings
+from scomm_kg.store import EngineError, GraphStore
+from scomm_kg.web import create_app
+
+BAD_FACT = """BASE <https://w3id.org/scomm-kg/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+<graph/backgrounder> {
+  <id/event/secure-communities-launch> dcterms:date "2008-13"^^xsd:gYearMonth .
+}
+"""
+
+
+def test_serve_refuses_to_start_on_invalid_data_and_prints_the_report(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCOMM_CACHE_DIR", "")
+    bad = tmp_path / "bad.trig"
+    bad.write_text(BAD_FACT, encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--port", "1", "--data", str(bad)])
+    assert result.exit_code == 1
+    assert "secure-communities-launch" in result.output
+    assert "the server will not start" in result.output
+
+
+def test_serve_refuses_an_unreadable_file(tmp_path):
+    broken = tmp_path / "broken.trig"
+    broken.write_text("<graph/x> { this is not TriG", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--port", "1", "--data", str(broken)])
+    assert result.exit_code == 2
+    assert "broken.trig" in result.output
+
+
+def test_every_request_is_logged_as_one_json_line(store, caplog):
+    app = create_app(Settings(), store=store)
+    with caplog.at_level(logging.INFO, logger="scomm_kg.requests"):
+        app.test_client().get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 3"})
+    entries = [json.loads(r.message) for r in caplog.records if r.name == "scomm_kg.requests"]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["status"] == 200 and entry["rows"] == 3 and entry["path"] == "/sparql"
+    assert len(entry["query"]) == 12 and entry["ms"] >= 0 and entry["bytes"] > 0
+
+
+class FailingStore(GraphStore):
+    """A store whose engine fails on every query, as a corrupt on-disk store might."""
+
+    def _query(self, sparql, bindings, dataset, base_iri, row_limit):
+        raise EngineError("internal engine state: pointer 0xdeadbeef in table t_secret")
+
+    def replace_all(self, nquads):
+        pass
+
+    def graph_sizes(self):
+        return {}
+
+    def dump(self, format_name):
+        return b""
+
+
+def test_an_engine_fault_is_a_short_500_with_the_trace_only_in_the_log(caplog):
+    app = create_app(Settings(), store=FailingStore())
+    assert not app.debug
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
+    assert response.status_code == 500
+    assert response.json == {
+        "error": "engine error",
+        "message": "the query engine failed; see the server log",
+    }
+    assert "0xdeadbeef" not in response.get_data(as_text=True)
+    assert any("0xdeadbeef" in (r.exc_text or "") for r in caplog.records)
