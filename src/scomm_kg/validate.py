@@ -117,19 +117,29 @@ def validate(
     shapes: Graph | None = None,
 ) -> ValidationReport:
     """Validate ``loaded`` against the shapes; never raises on invalid data, only reports it."""
+    shapes = load_shapes() if shapes is None else shapes
     _, results, _ = shacl_validate(
         validation_graph(loaded, base_iri),
-        shacl_graph=load_shapes() if shapes is None else shapes,
+        shacl_graph=shapes,
         advanced=True,
         inference="none",
         allow_warnings=True,
     )
-    violations = [_violation(results, node, loaded) for node in results.subjects(SH.resultSeverity)]
-    violations.sort(key=lambda v: (SEVERITY_ORDER.get(v.severity, 9), v.files, v.focus, v.message))
+    # A result nested under another as its sh:detail repeats, in generic words, what the
+    # outer result says; two shapes sharing one property shape report the same thing twice.
+    nested = set(results.objects(None, SH.detail))
+    found = {
+        _violation(results, node, loaded, shapes)
+        for node in results.subjects(SH.resultSeverity)
+        if node not in nested
+    }
+    violations = sorted(
+        found, key=lambda v: (SEVERITY_ORDER.get(v.severity, 9), v.files, v.focus, v.message)
+    )
     return ValidationReport(violations, results)
 
 
-def _violation(results: Graph, node: Node, loaded: LoadedData) -> Violation:
+def _violation(results: Graph, node: Node, loaded: LoadedData, shapes: Graph) -> Violation:
     focus = results.value(node, SH.focusNode)
     path = results.value(node, SH.resultPath)
     value = results.value(node, SH.value)
@@ -142,9 +152,23 @@ def _violation(results: Graph, node: Node, loaded: LoadedData) -> Violation:
         path=_show_path(results, path) if path is not None else None,
         value=_show(value) if value is not None else None,
         message=" / ".join(messages) or "(no message)",
-        shape=_show(shape) if isinstance(shape, URIRef) else None,
+        shape=_show(_named_shape(shapes, shape)) if shape is not None else None,
         files=tuple(loaded.files_describing(focus)),
     )
+
+
+def _named_shape(shapes: Graph, shape: Node) -> Node:
+    """The shape itself if it has an IRI, else the named shape that holds it."""
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        holders = [
+            s for p in (SH.property, SH.sparql, SH.node) for s in shapes.subjects(p, shape)
+        ]
+        if not holders:
+            break
+        shape = holders[0]
+    return shape
 
 
 def _local_name(iri: Node) -> str:
