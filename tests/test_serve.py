@@ -62,6 +62,9 @@ class FailingStore(GraphStore):
     def graph_sizes(self):
         return {}
 
+    def default_graph_size(self):
+        return 0
+
     def dump(self, format_name):
         return b""
 

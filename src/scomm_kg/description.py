@@ -12,7 +12,6 @@ from .results import GRAPH_FORMATS, TABULAR_FORMATS, GraphResult
 
 SD = PREFIXES["sd"]
 VOID = PREFIXES["void"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 FORMATS = "http://www.w3.org/ns/formats/"
 # W3C's unique URIs for file formats (https://www.w3.org/ns/formats/), by our format names.
 FORMAT_IRIS = {
@@ -29,7 +28,9 @@ FORMAT_IRIS = {
 }
 
 
-def service_description(endpoint: str, graph_sizes: Mapping[str, int], title: str) -> GraphResult:
+def service_description(
+    endpoint: str, graph_sizes: Mapping[str, int], default_size: int, title: str
+) -> GraphResult:
     """What the endpoint at ``endpoint`` offers, and the graphs it holds with their sizes."""
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")
@@ -58,7 +59,7 @@ def service_description(endpoint: str, graph_sizes: Mapping[str, int], title: st
     add(dataset, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Dataset"))
     add(dataset, SD + "defaultGraph", default)
     add(default, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Graph"))
-    add(default, VOID + "triples", _integer(sum(graph_sizes.values())))
+    add(default, VOID + "triples", _integer(default_size))
     for index, (name, size) in enumerate(sorted(graph_sizes.items())):
         named = ox.BlankNode(f"namedGraph{index}")
         graph = ox.BlankNode(f"graph{index}")

@@ -26,7 +26,7 @@ from .results import (
     serialize,
 )
 from .settings import Settings
-from .store import GraphStore, QuerySyntaxError, Term
+from .store import GraphStore, QueryError, QuerySyntaxError, Term
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,10 @@ class Answer:
     media_type: str
     kind: str
     size: int  # rows for SELECT, triples for CONSTRUCT/DESCRIBE, 1 for ASK
+
+
+class Unrepresentable(QueryError):
+    """The answer holds something the chosen format cannot carry (e.g. U+0000 in XML)."""
 
 
 def result_kind(sparql: str) -> str:
@@ -121,5 +125,8 @@ def _run_and_serialize(store, request: QueryRequest, fmt: Format, row_limit: int
     else:
         assert isinstance(result, GraphResult)
         kind, size = "graph", len(result.triples)
-    body = serialize(result, fmt, prefixes if kind == "graph" else None)
+    try:
+        body = serialize(result, fmt, prefixes if kind == "graph" else None)
+    except ValueError as error:
+        raise Unrepresentable(str(error)) from error
     return Answer(body, fmt.media_type, kind, size)

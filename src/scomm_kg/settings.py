@@ -50,6 +50,11 @@ class Settings:
     query_memory_mb: int = _setting(
         4096, "Address-space cap, in MiB, of the process that runs one query (0: no cap)."
     )
+    trust_proxy_headers: bool = _setting(
+        False,
+        "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Port headers (set it only "
+        "behind a proxy that sets them), so that URLs the server writes are the public ones.",
+    )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
     cache_dir: str = _setting(
         "~/.cache/scomm-kg",
@@ -86,6 +91,11 @@ def _convert(f, raw: str, name: str):
     try:
         if kind is tuple:
             return tuple(Path(p) for p in raw.split(":") if p)
+        if kind is bool:
+            flag = raw.strip().lower()
+            if flag not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError(raw)
+            return flag in ("1", "true", "yes", "on")
         return kind(raw)
     except ValueError:
         raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None

@@ -4,6 +4,10 @@ Every backend gives the same answers to the same query: the default graph a quer
 union of all named graphs, unless the query names its own dataset (FROM / FROM NAMED) or the
 caller passes graphs (the SPARQL Protocol's default-graph-uri / named-graph-uri), which then
 win. Graph IRIs that the store does not hold select empty graphs: nothing is ever fetched.
+
+The union is an RDF merge, a set: a triple two sources both state is one triple of the default
+graph. Oxigraph's own union mode repeats such triples, so the Oxigraph backend keeps the union
+materialized in its default graph instead.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ class ResultTooLarge(QueryError):
             f"through it with LIMIT and OFFSET"
         )
         self.limit = limit
+
+
+class InvalidGraphName(QueryError):
+    """A graph named by the caller is not a valid IRI."""
 
 
 class EngineError(QueryError):
@@ -85,6 +93,10 @@ class GraphStore(ABC):
         """Triples per named graph, by graph IRI."""
 
     @abstractmethod
+    def default_graph_size(self) -> int:
+        """Distinct triples of the default graph (the union of the named graphs)."""
+
+    @abstractmethod
     def dump(self, format_name: str) -> bytes:
         """The whole dataset as ``nquads`` or ``trig``."""
 
@@ -100,10 +112,8 @@ class OxigraphStore(GraphStore):
         default_graphs, named_graphs = dataset
         options: dict = {"base_iri": base_iri}
         if default_graphs is not None or named_graphs is not None:
-            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs or ()]
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
-        elif not querytext.has_dataset_clause(sparql):
-            options["use_default_graph_as_union"] = True
+            options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
+            options["named_graphs"] = [_graph_name(g) for g in named_graphs or ()]
         if bindings:
             options["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
         try:
@@ -118,10 +128,12 @@ class OxigraphStore(GraphStore):
         if self._path is not None:
             self._store.clear()
             self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+            self._store.update(_MATERIALIZE_UNION)
             self._store.optimize()
             return
         fresh = ox.Store()
         fresh.load(nquads, format=ox.RdfFormat.N_QUADS)
+        fresh.update(_MATERIALIZE_UNION)
         # In memory the swap is one assignment; readers holding the old store finish on it.
         self._store = fresh
 
@@ -131,11 +143,27 @@ class OxigraphStore(GraphStore):
         )
         return {row["g"].value: int(row["n"].value) for row in answer}
 
+    def default_graph_size(self) -> int:
+        answer = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(next(iter(answer))["n"].value)
+
     def dump(self, format_name: str) -> bytes:
         formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
         if format_name not in formats:
             raise ValueError(f"cannot dump a dataset as {format_name!r}: use nquads or trig")
-        return self._store.dump(format=formats[format_name], from_graph=None)
+        # The named graphs only: the default graph is their union, derived on loading.
+        named = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
+        return ox.serialize(named, format=formats[format_name])
+
+
+_MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
 
 
 def _collect(answer, row_limit: int | None) -> QueryResult:

@@ -162,9 +162,7 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
     seen = set()
     while isinstance(shape, BNode) and shape not in seen:
         seen.add(shape)
-        holders = [
-            s for p in (SH.property, SH.sparql, SH.node) for s in shapes.subjects(p, shape)
-        ]
+        holders = [s for p in (SH.property, SH.sparql, SH.node) for s in shapes.subjects(p, shape)]
         if not holders:
             break
         shape = holders[0]

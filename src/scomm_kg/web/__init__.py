@@ -7,6 +7,7 @@ import logging
 import time
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..build import build_store
 from ..service import QueryService
@@ -32,6 +33,10 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    if settings.trust_proxy_headers:
+        # Behind a reverse proxy, X-Forwarded-Proto/Host make the service description name
+        # the public endpoint (https://…) rather than the internal one.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
     app.json.sort_keys = False
     app.extensions["scomm"] = {
         "settings": settings,
@@ -71,6 +76,9 @@ def _init_cors(app: Flask) -> None:
     @app.after_request
     def allow_any_origin(response):
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, Retry-After"
+        # Answers depend on Accept (format, or page versus data): caches must key on it.
+        response.vary.add("Accept")
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"

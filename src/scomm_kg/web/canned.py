@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, g, jsonify, render_template, request, url_for
 
 from .. import queries
 from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
 from . import context, display
-from .negotiation import NotAcceptable, choose, prefers_html, requested_format
-from .sparql import send
+from .errors import BadRequest
+from .negotiation import NotAcceptable, choose, prefers_html
+from .sparql import negotiate, send, strict_params
 
 bp = Blueprint("canned", __name__)
 
@@ -18,7 +21,9 @@ bp = Blueprint("canned", __name__)
 @bp.route("/queries.json", defaults={"suffix": "json"})
 def catalogue(suffix: str | None = None):
     entries = [_describe(q) for q in queries.catalogue().values()]
-    if suffix == "json" or not prefers_html(request.headers.get("Accept"), TABULAR_FORMATS):
+    if suffix == "json" or not prefers_html(
+        request.headers.get("Accept"), TABULAR_FORMATS, "tabular"
+    ):
         return jsonify({"queries": entries})
     return render_template("queries.html", queries=entries)
 
@@ -27,7 +32,7 @@ def catalogue(suffix: str | None = None):
 @bp.route("/queries/<name>.<suffix>")
 def run(name: str, suffix: str | None = None):
     query = queries.get(name)
-    values = {k: v for k, v in request.args.items() if k != "format"}
+    values = _values()
     fmt = _format(suffix)
     if fmt is None:
         return _page(query, values)
@@ -38,6 +43,15 @@ def run(name: str, suffix: str | None = None):
     if fmt.name in ("csv", "tsv"):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.name}"'
     return response
+
+
+def _values() -> dict[str, str]:
+    """The query's parameters from the query string, each given once."""
+    params = strict_params(request.query_string)
+    repeated = sorted(k for k, v in params.lists() if len(v) > 1)
+    if repeated:
+        raise BadRequest(f"give each parameter once: {', '.join(repeated)} came more than once")
+    return {k: v for k, v in params.items() if k not in ("format", "output")}
 
 
 def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest:
@@ -54,12 +68,12 @@ def _format(suffix: str | None):
         if fmt is None or fmt not in TABULAR_FORMATS:
             raise NotAcceptable(f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml")
         return fmt
-    if request.args.get("format"):
-        return requested_format(request.args["format"], TABULAR_FORMATS)
-    accept = request.headers.get("Accept")
-    if prefers_html(accept, TABULAR_FORMATS):
+    params = strict_params(request.query_string)
+    if params.get("format") or params.get("output"):
+        return negotiate(params, TABULAR_FORMATS, "tabular")
+    if prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):
         return None
-    return choose(accept, TABULAR_FORMATS, "tabular")
+    return choose(request.headers.get("Accept"), TABULAR_FORMATS, "tabular")
 
 
 def _page(query: queries.CannedQuery, values: dict[str, str]):
@@ -81,11 +95,15 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
         error=error,
         result=result,
         cell=lambda term: display.cell(term, context.settings().base_iri),
-        downloads={
-            f.name: url_for("canned.run", name=query.name, suffix=f.name, **values)
-            for f in TABULAR_FORMATS
-        },
+        downloads={f.name: _download_url(query.name, f.name, values) for f in TABULAR_FORMATS},
     )
+
+
+def _download_url(name: str, suffix: str, values: dict[str, str]) -> str:
+    # Parameter names are the user's: they go into the query string, never into url_for's
+    # keyword arguments, where "name" or "_external" would mean something else.
+    url = url_for("canned.run", name=name, suffix=suffix)
+    return f"{url}?{urlencode(values)}" if values else url
 
 
 def _describe(query: queries.CannedQuery) -> dict:

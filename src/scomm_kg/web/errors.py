@@ -1,17 +1,28 @@
-"""Every failure becomes a short JSON answer with the right status; traces stay in the log."""
+"""Every failure becomes a short answer with the right status; traces stay in the log.
+
+Machines get JSON ({"error", "message", …}); a browser that asks for HTML gets a page.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+from http import HTTPStatus
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..executor import QueryTimeout, WorkerCrashed
 from ..queries import BadParameter, QueryNotFound
-from ..store import EngineError, ForbiddenQuery, QuerySyntaxError, ResultTooLarge
-from .negotiation import NotAcceptable, UnknownFormat
+from ..service import Unrepresentable
+from ..store import (
+    EngineError,
+    ForbiddenQuery,
+    InvalidGraphName,
+    QuerySyntaxError,
+    ResultTooLarge,
+)
+from .negotiation import NotAcceptable, UnknownFormat, prefers_html
 
 log = logging.getLogger(__name__)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
@@ -25,72 +36,88 @@ class BadRequest(Exception):
         self.status = status
 
 
-def error_response(status: int, error: str, message: str, **extra) -> Response:
+def error_response(status: int, message: str, error: str | None = None, **extra) -> Response:
+    """The error as JSON, or as a page for a browser; ``error`` defaults to the status phrase."""
+    error = error or HTTPStatus(status).phrase.lower()
+    if prefers_html(request.headers.get("Accept"), (), "tabular"):
+        page = render_template("error.html", status=status, error=error, message=message)
+        return Response(page, status=status, mimetype="text/html")
     response = jsonify({"error": error, "message": message, **extra})
     response.status_code = status
     return response
 
 
+def _plain(status: int, message: str) -> Response:
+    """For a client that accepts none of our formats, JSON included."""
+    return Response(
+        f"{status} {HTTPStatus(status).phrase}: {message}\n", status=status, mimetype="text/plain"
+    )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(BadRequest)
     def bad_request(e: BadRequest):
-        return error_response(e.status, "bad request", str(e))
+        return error_response(e.status, str(e))
 
     @app.errorhandler(QuerySyntaxError)
     def malformed(e: QuerySyntaxError):
         match = _POSITION.search(str(e))
         extra = {"line": int(match[1]), "column": int(match[2])} if match else {}
-        return error_response(400, "malformed query", str(e), **extra)
+        return error_response(400, str(e), "malformed query", **extra)
 
     @app.errorhandler(ForbiddenQuery)
     def forbidden(e: ForbiddenQuery):
-        return error_response(400, "query refused", str(e))
+        return error_response(400, str(e), "query refused")
+
+    @app.errorhandler(InvalidGraphName)
+    def invalid_graph(e: InvalidGraphName):
+        message = f"default-graph-uri or named-graph-uri: {e}"
+        return error_response(400, message, "invalid graph name")
 
     @app.errorhandler(ResultTooLarge)
     def too_large(e: ResultTooLarge):
-        return error_response(400, "result too large", str(e), limit=e.limit)
+        return error_response(400, str(e), "result too large", limit=e.limit)
 
     @app.errorhandler(BadParameter)
     def bad_parameter(e: BadParameter):
-        return error_response(400, "bad parameter", str(e))
+        return error_response(400, str(e), "bad parameter")
 
     @app.errorhandler(QueryNotFound)
     def no_such_query(e: QueryNotFound):
-        return error_response(404, "no such query", str(e.args[0]))
+        return error_response(404, str(e.args[0]), "no such query")
 
     @app.errorhandler(UnknownFormat)
     def unknown_format(e: UnknownFormat):
-        return error_response(400, "unknown format", str(e))
+        return error_response(400, str(e), "unknown format")
 
     @app.errorhandler(NotAcceptable)
     def not_acceptable(e: NotAcceptable):
-        # The client accepts none of our formats, JSON included: answer in plain text.
-        return Response(f"406 Not Acceptable: {e}\n", status=406, mimetype="text/plain")
+        return _plain(406, str(e))
+
+    @app.errorhandler(Unrepresentable)
+    def unrepresentable(e: Unrepresentable):
+        return _plain(406, str(e))
 
     @app.errorhandler(QueryTimeout)
     def timeout(e: QueryTimeout):
-        response = error_response(
-            503,
-            "query timeout",
-            f"{e}; simplify it, add a LIMIT, or run it on a copy of the data (see /dumps)",
-            limit_seconds=e.seconds,
-        )
+        message = f"{e}; simplify it or add a LIMIT"
+        response = error_response(503, message, "query timeout", limit_seconds=e.seconds)
         response.headers["Retry-After"] = "10"
         return response
 
     @app.errorhandler(WorkerCrashed)
     def crashed(e: WorkerCrashed):
         log.error("query worker crashed: %s", e)
-        return error_response(503, "query stopped", str(e))
+        return error_response(503, str(e), "query stopped")
 
     @app.errorhandler(EngineError)
     def engine_fault(e: EngineError):
         log.exception("the engine failed on a query")
-        return error_response(500, "engine error", "the query engine failed; see the server log")
+        return error_response(500, "the query engine failed; see the server log", "engine error")
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
-        response = error_response(e.code or 500, e.name.lower(), e.description or e.name)
+        response = error_response(e.code or 500, e.description or e.name, e.name.lower())
         for name, value in e.get_headers():
             if name.lower() == "allow":
                 response.headers["Allow"] = value
@@ -99,4 +126,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(e: Exception):
         log.exception("unhandled error")
-        return error_response(500, "internal error", "an internal error occurred; see the log")
+        return error_response(500, "an internal error occurred; see the log", "internal error")

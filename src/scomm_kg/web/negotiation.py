@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from ..results import Format, format_by_media_type, format_by_name
 
-# Media types clients commonly send that mean one of our formats for a given result kind.
+# Media types clients commonly send that mean one of our formats for a given result kind. An
+# alias counts only when the client names it exactly: a wildcard never reaches a format
+# through its alias, and an alias never revives a format the client refused by name (q=0).
 ALIASES = {
     "tabular": {
         "application/json": "json",
@@ -20,9 +22,14 @@ ALIASES = {
         "application/xml": "rdfxml",
         "text/xml": "rdfxml",
         "text/n3": "turtle",
+        "application/x-turtle": "turtle",
     },
 }
-FORMAT_SHORTHANDS = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml"}
+# Short names accepted in format= (and output=, as Fuseki calls it), per result kind.
+SHORTHANDS = {
+    "tabular": {"srj": "json", "srx": "xml"},
+    "graph": {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json": "jsonld"},
+}
 
 
 class NotAcceptable(Exception):
@@ -38,7 +45,6 @@ class MediaRange:
     type: str
     subtype: str
     q: float
-    order: int
 
     def matches(self, media_type: str) -> bool:
         main, _, sub = media_type.partition("/")
@@ -50,14 +56,12 @@ class MediaRange:
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an Accept header; a missing or empty header accepts anything."""
-    if not header or not header.strip():
-        return [MediaRange("*", "*", 1.0, 0)]
+    """The media ranges of an Accept header; no usable range at all means anything goes."""
     ranges = []
-    for order, part in enumerate(header.split(",")):
+    for part in (header or "").split(","):
         pieces = [p.strip() for p in part.split(";")]
-        kind = pieces[0].lower()
-        if "/" not in kind:
+        main, slash, sub = pieces[0].lower().partition("/")
+        if not slash or not main or not sub:
             continue
         q = 1.0
         for param in pieces[1:]:
@@ -67,58 +71,65 @@ def parse_accept(header: str | None) -> list[MediaRange]:
                     q = min(max(float(value), 0.0), 1.0)
                 except ValueError:
                     q = 0.0
-        main, _, sub = kind.partition("/")
-        ranges.append(MediaRange(main, sub, q, order))
-    return ranges
+        ranges.append(MediaRange(main, sub, q))
+    return ranges or [MediaRange("*", "*", 1.0)]
 
 
-def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
-    """The q-value the most specific matching range gives ``media_type`` (0 if none)."""
+def score(ranges: Sequence[MediaRange], media_type: str, aliases: Sequence[str] = ()) -> tuple:
+    """(q, specificity) the client gives a media type: its most specific matching range wins."""
+    exact = [r for r in ranges if r.specificity == 2 and r.matches(media_type)]
+    if exact:
+        return (exact[0].q, 2)
     matching = [r for r in ranges if r.matches(media_type)]
-    if not matching:
-        return 0.0
-    best = max(matching, key=lambda r: (r.specificity, -r.order))
-    return best.q
+    best = (0.0, 0)
+    if matching:
+        top = max(matching, key=lambda r: r.specificity)
+        best = (top.q, top.specificity)
+    for alias in aliases:
+        named = [r for r in ranges if r.specificity == 2 and r.matches(alias)]
+        if named and (named[0].q, 2) > best:
+            best = (named[0].q, 2)
+    return best
+
+
+def _format_score(ranges, fmt: Format, kind_group: str) -> tuple:
+    aliases = [*fmt.aliases]
+    aliases += [a for a, name in ALIASES.get(kind_group, {}).items() if name == fmt.name]
+    return score(ranges, fmt.media_type, aliases)
 
 
 def choose(accept: str | None, offers: Sequence[Format], kind_group: str) -> Format:
-    """The offered format the client likes best; ties go to the earlier offer.
-
-    A format is also reachable through a common alias (``application/json`` for SPARQL JSON
-    results), in which case the answer still carries the format's proper media type.
-    """
+    """The offered format the client likes best: highest q, then the range that names it most
+    precisely, then our order of preference."""
     ranges = parse_accept(accept)
-    aliases = ALIASES.get(kind_group, {})
-    best, best_q = None, 0.0
+    best, best_score = None, (0.0, 0)
     for fmt in offers:
-        candidates = [fmt.media_type, *fmt.aliases]
-        candidates += [alias for alias, name in aliases.items() if name == fmt.name]
-        q = max(quality(ranges, media_type) for media_type in candidates)
-        if q > best_q:
-            best, best_q = fmt, q
+        current = _format_score(ranges, fmt, kind_group)
+        if current[0] > 0 and current > best_score:
+            best, best_score = fmt, current
     if best is None:
         offered = ", ".join(f.media_type for f in offers)
         raise NotAcceptable(f"none of the formats this answer comes in is acceptable: {offered}")
     return best
 
 
-def requested_format(value: str, offers: Sequence[Format]) -> Format:
-    """The format a ``format=`` parameter names (short name or media type), among the offers."""
-    wanted = value.strip().lower()
-    fmt = format_by_name(FORMAT_SHORTHANDS.get(wanted, wanted)) or format_by_media_type(wanted)
-    if fmt is None:
-        names = ", ".join(f.name for f in offers)
-        raise UnknownFormat(f"unknown format {value!r}; this answer comes as: {names}")
-    if fmt not in offers:
-        names = ", ".join(f.name for f in offers)
-        raise NotAcceptable(f"this answer cannot be written as {fmt.name}; it comes as: {names}")
-    return fmt
-
-
-def prefers_html(accept: str | None, offers: Sequence[Format]) -> bool:
+def prefers_html(accept: str | None, offers: Sequence[Format], kind_group: str) -> bool:
     """Whether the client names text/html and likes it at least as well as any offer."""
     ranges = parse_accept(accept)
     if not any(r.type == "text" and r.subtype == "html" for r in ranges):
         return False
-    html = quality(ranges, "text/html")
-    return html > 0 and html >= max(quality(ranges, f.media_type) for f in offers)
+    html = score(ranges, "text/html")
+    return html[0] > 0 and all(html >= _format_score(ranges, f, kind_group) for f in offers)
+
+
+def requested_format(value: str, offers: Sequence[Format], kind_group: str) -> Format:
+    """The format a ``format=`` parameter names (short name or media type), among the offers."""
+    wanted = value.strip().lower()
+    name = SHORTHANDS.get(kind_group, {}).get(wanted) or ALIASES.get(kind_group, {}).get(wanted)
+    fmt = format_by_name(name or wanted) or format_by_media_type(wanted)
+    names = ", ".join(f.name for f in offers)
+    if fmt is None:
+        raise UnknownFormat(f"unknown format {value!r}; this answer comes as: {names}")
+    if fmt not in offers:
+        raise NotAcceptable(f"this answer cannot be written as {fmt.name}; it comes as: {names}")
+    return fmt

@@ -8,12 +8,14 @@ description.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, g, request
+from werkzeug.datastructures import MultiDict
 
 from ..description import service_description
 from ..namespaces import PREFIXES
-from ..results import GRAPH_FORMATS, serialize
+from ..results import GRAPH_FORMATS, Format, serialize
 from ..service import QueryRequest, formats_for, result_kind
 from . import context
 from .errors import BadRequest
@@ -24,25 +26,20 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]*$')
+READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+_IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]+$')
 _TEXT_TYPES = ("text/", "application/sparql-results+", "application/n-", "application/trig")
 
 
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def endpoint():
     if request.method == "OPTIONS":
-        return Response(status=204)
+        return Response(status=204, content_type=None)
     query, params = _read_request()
     if query is None:
-        return _describe()
+        return _describe(params)
     kind = result_kind(query)
-    offers = formats_for(kind)
-    if params.get("format"):
-        fmt = requested_format(params["format"], offers)
-    else:
-        fmt = choose(
-            request.headers.get("Accept"), offers, "graph" if kind == "graph" else "tabular"
-        )
+    fmt = negotiate(params, formats_for(kind), "graph" if kind == "graph" else "tabular")
     query_request = QueryRequest(
         sparql=query,
         default_graphs=_graph_iris(params.getlist("default-graph-uri"), "default-graph-uri"),
@@ -55,45 +52,61 @@ def endpoint():
     return send(answer.body, answer.media_type)
 
 
-def _read_request():
+def negotiate(params: MultiDict, offers: tuple[Format, ...], kind_group: str) -> Format:
+    """format= (or Fuseki's output=) if given, else the Accept header."""
+    forced = params.get("format") or params.get("output")
+    if forced:
+        return requested_format(forced, offers, kind_group)
+    return choose(request.headers.get("Accept"), offers, kind_group)
+
+
+def _read_request() -> tuple[str | None, MultiDict]:
     """(query text or None, parameters) from GET, POST form or POST direct, or BadRequest."""
-    if request.method == "GET":
-        params = request.args
-        if "update" in params:
-            raise BadRequest("this endpoint is read-only: SPARQL Update is not accepted", 403)
-        queries = params.getlist("query")
-        if not queries:
-            return None, params
-        return _single(queries), params
+    url_params = strict_params(request.query_string)
+    if request.method in ("GET", "HEAD"):
+        if "update" in url_params:
+            raise BadRequest(READ_ONLY, 403)
+        queries = url_params.getlist("query")
+        return (_single(queries) if queries else None), url_params
     media_type = request.mimetype
     if not media_type:
         raise BadRequest(
             f"a POST needs a Content-Type: {FORM} (with query=…) or {DIRECT} (the query itself)"
         )
     if media_type == FORM:
-        merged = request.args.copy()
-        for key, values in request.form.lists():
-            merged.setlist(key, merged.getlist(key) + values)
-        if "update" in merged:
-            raise BadRequest("this endpoint is read-only: SPARQL Update is not accepted", 403)
-        queries = merged.getlist("query")
+        params = url_params.copy()
+        for key, values in strict_params(request.get_data(cache=False)).lists():
+            params.setlist(key, params.getlist(key) + values)
+        if "update" in params:
+            raise BadRequest(READ_ONLY, 403)
+        queries = params.getlist("query")
         if not queries:
             raise BadRequest("the form has no query parameter")
-        return _single(queries), merged
+        return _single(queries), params
     if media_type == DIRECT:
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise BadRequest(f"a query must be sent as UTF-8, not {charset}", 415)
-        if "query" in request.args:
+        if "query" in url_params:
             raise BadRequest("the query is in the body; the URL must not carry another")
         try:
             text = request.get_data(cache=False).decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadRequest(f"the body is not valid UTF-8: {error}") from error
-        return text, request.args
+        return _single([text]), url_params
     if media_type == UPDATE:
-        raise BadRequest("this endpoint is read-only: SPARQL Update is not accepted", 403)
+        raise BadRequest(READ_ONLY, 403)
     raise BadRequest(f"unsupported Content-Type {media_type}: use {FORM} or {DIRECT}", 415)
+
+
+def strict_params(raw: bytes) -> MultiDict:
+    """URL-encoded parameters, refusing what is not UTF-8 (rather than mangling it silently)."""
+    try:
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"parameters must be percent-encoded UTF-8: {error}") from error
+    return MultiDict(pairs)
 
 
 def _single(queries: list[str]) -> str:
@@ -105,22 +118,21 @@ def _single(queries: list[str]) -> str:
 
 
 def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
+    """The graphs named by one dataset parameter; the store checks the finer IRI syntax."""
     for value in values:
         if not _IRI.match(value):
             raise BadRequest(f"{name} must be an absolute IRI, not {value!r}")
     return tuple(values) if values else None
 
 
-def _describe() -> Response:
-    offers = GRAPH_FORMATS
-    params = request.args
-    if params.get("format"):
-        fmt = requested_format(params["format"], offers)
-    else:
-        fmt = choose(request.headers.get("Accept"), offers, "graph")
+def _describe(params: MultiDict) -> Response:
+    fmt = negotiate(params, GRAPH_FORMATS, "graph")
     store = context.service().store
     description = service_description(
-        request.base_url, store.graph_sizes(), "scomm-kg: Secure Communities provenance graph"
+        request.base_url,
+        store.graph_sizes(),
+        store.default_graph_size(),
+        "scomm-kg: Secure Communities provenance graph",
     )
     return send(serialize(description, fmt, PREFIXES), fmt.media_type)
 
@@ -129,5 +141,4 @@ def send(body: bytes, media_type: str) -> Response:
     response = Response(body, status=200)
     text = media_type.startswith(_TEXT_TYPES)
     response.headers["Content-Type"] = media_type + ("; charset=utf-8" if text else "")
-    response.headers["Vary"] = "Accept"
     return response
