@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -170,15 +171,8 @@ def serve_command(data: tuple[Path, ...], **options) -> None:
     from .web.server import serve
 
     settings = _settings(data=data or None, **options)
-    try:
+    with _refusing_bad_data("the server will not start"):
         serve(settings)
-    except loader.LoadError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(2)
-    except build.InvalidData as error:
-        click.echo(error.report.text(), err=True)
-        click.echo("error: the data does not conform; the server will not start", err=True)
-        sys.exit(1)
 
 
 @main.command("export")
@@ -190,14 +184,21 @@ def export_command(output: str) -> None:
 
 
 def _store(settings: Settings):
-    try:
+    with _refusing_bad_data("fix it first (scomm-kg validate)"):
         return build.build_store(settings)
+
+
+@contextmanager
+def _refusing_bad_data(consequence: str):
+    """Exit 2 on an unreadable file, 1 with the validation report on data that does not conform."""
+    try:
+        yield
     except loader.LoadError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     except build.InvalidData as error:
         click.echo(error.report.text(), err=True)
-        click.echo("error: the data does not conform; fix it first (scomm-kg validate)", err=True)
+        click.echo(f"error: the data does not conform; {consequence}", err=True)
         sys.exit(1)
 
 
