@@ -23,7 +23,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
 
     def load(self):
         return self.application
@@ -50,6 +51,9 @@ def run(app, settings: Settings) -> None:
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
         "proc_name": "scomm-kg",
+        # gunicorn 27's control socket lives at one path in the home directory: two servers
+        # would contend for it, and nothing here uses it.
+        "control_socket_disable": True,
     }
     logging.getLogger(__name__).info(
         "serving the graph at http://%s:%s/ (SPARQL endpoint /sparql)", settings.host, settings.port
