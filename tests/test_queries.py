@@ -92,6 +92,59 @@ def test_everything_ice_said(store):
     ]
 
 
+def test_who_at_dhs_said_what_through_its_units_and_officials(store):
+    table = rows(store, "statements-from-organization", organization="id/organization/dhs")
+    assert pick(table, "date", "speakerLabel", "viaLabel", "roleLabel", "stance") == [
+        (
+            "2010",
+            "U.S. Immigration and Customs Enforcement",
+            "U.S. Immigration and Customs Enforcement",
+            None,
+            "affirms",
+        ),
+        (
+            "2010-08",
+            "U.S. Immigration and Customs Enforcement",
+            "U.S. Immigration and Customs Enforcement",
+            None,
+            "affirms",
+        ),
+        (
+            "2010-08",
+            "U.S. Immigration and Customs Enforcement",
+            "U.S. Immigration and Customs Enforcement",
+            None,
+            "affirms",
+        ),
+        (
+            "2010-08",
+            "U.S. Immigration and Customs Enforcement",
+            "U.S. Immigration and Customs Enforcement",
+            None,
+            "suggests",
+        ),
+        (
+            "2010-09",
+            "Janet Napolitano",
+            "U.S. Department of Homeland Security",
+            "Secretary of Homeland Security",
+            "affirms",
+        ),
+        (
+            "2010-10",
+            "Janet Napolitano",
+            "U.S. Department of Homeland Security",
+            "Secretary of Homeland Security",
+            "denies",
+        ),
+    ]
+
+
+def test_nobody_in_the_house_of_representatives_made_a_statement(store):
+    organization = "id/organization/us-house-of-representatives"
+    assert rows(store, "statements-from-organization", organization=organization) == []
+
+
 def test_contradictions_are_found_from_the_stances(store):
     table = rows(store, "contradictions")
     assert pick(table, "earlierDate", "earlierStance", "laterDate", "laterStance") == [
