@@ -81,3 +81,12 @@ def test_an_engine_fault_is_a_short_500_with_the_trace_only_in_the_log(caplog):
     }
     assert "0xdeadbeef" not in response.get_data(as_text=True)
     assert any("0xdeadbeef" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_an_unwritable_cache_only_costs_time(store, tmp_path, monkeypatch):
+    from scomm_kg import build
+
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("x", encoding="utf-8")
+    settings = Settings(cache_dir=str(blocked / "cache"))
+    assert build.build_store(settings).graph_sizes() == store.graph_sizes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import pyshacl
@@ -10,6 +11,8 @@ import pyshacl
 from . import __version__, loader, resources, validate
 from .settings import Settings
 from .store import GraphStore, OxigraphStore
+
+log = logging.getLogger(__name__)
 
 
 class InvalidData(Exception):
@@ -37,6 +40,15 @@ def _validation_stamp(settings: Settings, files: list[Path]) -> Path | None:
     return Path(settings.cache_dir).expanduser() / "validated" / digest.hexdigest()
 
 
+def _remember(stamp: Path) -> None:
+    """Write the stamp; a cache that cannot be written only costs time, never the run."""
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text("conforms\n", encoding="utf-8")
+    except OSError as error:
+        log.warning("cannot remember the validation in %s: %s", stamp.parent, error)
+
+
 def open_store(settings: Settings) -> GraphStore:
     """An empty store of the configured kind."""
     if settings.store == "memory":
@@ -58,8 +70,7 @@ def build_store(settings: Settings, *, check: bool = True) -> GraphStore:
             if not report.conforms:
                 raise InvalidData(report)
             if stamp is not None:
-                stamp.parent.mkdir(parents=True, exist_ok=True)
-                stamp.write_text("conforms\n", encoding="utf-8")
+                _remember(stamp)
     store = open_store(settings)
     store.replace_all(loaded.nquads())
     return store
