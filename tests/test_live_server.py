@@ -173,6 +173,13 @@ def test_a_runaway_query_is_stopped_with_a_503_while_others_are_served(endpoint)
     assert "Retry-After" in response.headers
 
 
+def test_a_runaway_property_path_is_stopped_too(endpoint):
+    path_query = "SELECT (COUNT(*) AS ?n) WHERE { ?a (!<urn:x>)* ?b . ?c (!<urn:x>)* ?d }"
+    response = requests.get(endpoint, params={"query": path_query}, timeout=120)
+    assert response.status_code == 503
+    assert response.json()["error"] == "query timeout"
+
+
 # --- Hostile queries never reach the network or the file system --------------------------
 
 
