@@ -137,3 +137,43 @@ def test_settings_errors_are_usage_errors(runner, monkeypatch):
     result = runner.invoke(main, ["query", "sources"])
     assert result.exit_code == 2
     assert "must end with '/'" in result.output
+
+
+def test_a_repeated_parameter_is_a_usage_error(runner):
+    result = runner.invoke(main, ["query", "search", "-p", "text=a", "-p", "text=b"])
+    assert result.exit_code == 2
+    assert "give each parameter once" in result.output
+
+
+def test_ask_prints_true_or_false_in_a_table(runner):
+    result = runner.invoke(main, ["sparql", "ASK { ?s ?p ?o }"])
+    assert result.output == "true\n"
+
+
+def test_an_update_is_refused_as_read_only(runner):
+    result = runner.invoke(main, ["sparql", "INSERT DATA { <a:b> <a:c> <a:d> }"])
+    assert result.exit_code == 1
+    assert "read-only" in result.output
+
+
+def test_ad_hoc_sparql_honours_the_query_timeout(runner, monkeypatch):
+    monkeypatch.setenv("SCOMM_QUERY_TIMEOUT", "1")
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    result = runner.invoke(main, ["sparql", runaway])
+    assert result.exit_code == 1
+    assert "did not finish within 1 s" in result.output
+
+
+def test_fmt_check_reports_an_unreadable_file_cleanly(runner, tmp_path):
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("garbage {\n", encoding="utf-8")
+    result = runner.invoke(main, ["fmt", "--check", str(broken)])
+    assert result.exit_code == 2
+    assert "broken.ttl: cannot be read" in result.output
+
+
+def test_two_exports_are_identical(runner):
+    for output in ("nquads", "trig"):
+        first = runner.invoke(main, ["export", "--format", output]).output
+        assert first == runner.invoke(main, ["export", "--format", output]).output
+        assert "graph/backgrounder" in first

@@ -19,7 +19,7 @@ import pytest
 from scomm_kg import queries
 from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
-from scomm_kg.web import create_app
+from scomm_kg.web import create_app, display
 
 from helpers import iri
 
@@ -102,6 +102,7 @@ class Page(HTMLParser):
         self.links: list[tuple[str, str]] = []
         self.inputs: dict[str, str] = {}
         self.headers: list[str] = []
+        self.variables: list[str] = []  # each column's variable, from its heading's title
         self.rows: list[list[str]] = []
         self.errors: list[str] = []
         self.notes: list[str] = []
@@ -124,6 +125,8 @@ class Page(HTMLParser):
             self.rows.append([])
         elif tag in ("th", "td"):
             self._text, self._cell_href = [], None
+            if tag == "th":
+                self.variables.append(attrs.get("title", "").removeprefix("?"))
         elif tag == "p" and attrs.get("class") in ("error", "note"):
             self._paragraph, self._text = attrs["class"], []
 
@@ -150,7 +153,7 @@ class Page(HTMLParser):
             self._text.append(data)
 
     def table(self) -> list[dict[str, str]]:
-        return [{h: v for h, v in zip(self.headers, row, strict=True) if v} for row in self.rows]
+        return [{h: v for h, v in zip(self.variables, row, strict=True) if v} for row in self.rows]
 
     def link(self, text: str) -> str:
         return next(href for href, shown in self.links if shown == text)
@@ -268,7 +271,8 @@ def test_rows_over_http_equal_the_library_rows(client, store, name, params, suff
 def test_rows_on_the_html_page_equal_the_library_rows(client, store, name, params):
     shown = page(client, f"/queries/{name}", **params)
     result = queries.run(store, name, params)
-    assert shown.headers == list(result.variables)
+    assert shown.headers == [display.heading(v) for v in result.variables]
+    assert shown.variables == list(result.variables)
     assert plain(shown.table()) == plain(expected_rows(store, name, params))
     count = len(result.rows)
     assert count, "every example finds something"

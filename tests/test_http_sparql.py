@@ -859,9 +859,10 @@ def test_sparql_update_is_forbidden_on_a_read_only_endpoint(client, store, send)
         "DROP ALL",
     ],
 )
-def test_update_operations_sent_as_a_query_are_a_400(client, store, text):
-    assert_json_error(get(client, {"query": text}), 400)
-    assert_json_error(client.post("/sparql", data=text, content_type=DIRECT), 400)
+def test_update_operations_sent_as_a_query_are_refused_as_read_only(client, store, text):
+    assert "read-only" in assert_json_error(get(client, {"query": text}), 403)["message"]
+    direct = client.post("/sparql", data=text, content_type=DIRECT)
+    assert "read-only" in assert_json_error(direct, 403)["message"]
     assert store.graph_sizes()[WUSA] == 10
 
 
@@ -921,3 +922,34 @@ def test_the_word_service_in_strings_iris_and_comments_is_not_refused(client):
         'ASK { ?s <http://example.org/SERVICE> "SERVICE" . ?s ?service """SERVICE""" }'
     )
     assert boolean(get(client, {"query": query})) is False
+
+
+def test_the_source_text_is_served_verbatim(client):
+    response = client.get("/source/secure-communities-backgrounder.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert "San Franciscio, Calif., June 2011." in response.get_data(as_text=True)
+    assert client.get("/source/passwd").status_code == 404
+    assert client.get("/source/..%2F..%2Fpyproject.toml").status_code == 404
+
+
+def test_a_query_nested_too_deep_is_a_400_not_a_crash(client):
+    deep = "SELECT * { ?s ?p " + "(" * 500 + "?o" + ")" * 500 + " }"
+    body = assert_json_error(get(client, {"query": deep}), 400)
+    assert body["error"] == "query too complex"
+
+
+def test_a_variable_named_service_is_fine(client):
+    response = get(client, {"query": "SELECT ?service WHERE { ?service ?p ?o } LIMIT 1"})
+    assert response.status_code == 200
+
+
+def test_a_too_large_result_says_so_once(store):
+    app = create_app(Settings(row_limit=3), store=store)
+    response = app.test_client().get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
+    message = response.get_json()["message"]
+    assert message.count("the result has more than 3 rows") == 1
+
+
+def test_a_format_of_the_other_kind_is_not_acceptable_rather_than_unknown(client):
+    response = get(client, {"query": "SELECT * { ?s ?p ?o } LIMIT 1", "format": "ttl"})
+    assert response.status_code == 406

@@ -210,9 +210,9 @@ def test_attempts_made_before_dhs_said_the_program_was_mandatory(store):
 def test_statistics_keep_their_period_qualifier_and_source(store):
     table = rows(store, "statistics")
     assert pick(table, "value", "qualifier", "unit", "change", "periodLabel", "baselineLabel") == [
-        ("81000", "exactly", "count", "increase", "Fiscal year 2010", "Fiscal year 2008"),
-        ("57000", "exactly", "count", "decrease", "Fiscal year 2010", "Fiscal year 2008"),
-        ("23", "exactly", "percent", "decrease", "Fiscal year 2010", "Fiscal year 2008"),
+        ("81000", "as stated", "count", "increase", "Fiscal year 2010", "Fiscal year 2008"),
+        ("57000", "as stated", "count", "decrease", "Fiscal year 2010", "Fiscal year 2008"),
+        ("23", "as stated", "percent", "decrease", "Fiscal year 2010", "Fiscal year 2008"),
         ("77000", "more than", "count", None, "Up to and including 30 April 2011", None),
         ("28000", "more than", "count", None, "Up to and including 30 April 2011", None),
     ]
@@ -227,24 +227,28 @@ def test_what_the_los_angeles_times_report_supports(store):
         "document-supports",
         document="id/document/los-angeles-times-report-on-napolitano-letter",
     )
-    assert pick(table, "resource", "relation") == [
+    # The whole sentence is "as reported by the Los Angeles Times": the statement and the
+    # letter it was made in (its date, author and addressee) both rest on the report.
+    assert {(row["resource"], row["relation"]) for row in table} == {
         (
             iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out"),
             "http://www.w3.org/ns/prov#wasDerivedFrom",
-        )
-    ]
+        ),
+        (
+            iri("id/document/napolitano-letter-to-lofgren-2010-09"),
+            "http://www.w3.org/ns/prov#wasDerivedFrom",
+        ),
+    }
 
 
 def test_what_the_letter_supports_as_primary_source(store):
     table = rows(
         store, "document-supports", document="id/document/napolitano-letter-to-lofgren-2010-09"
     )
-    assert pick(table, "resource", "relation") == [
-        (
-            iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out"),
-            "http://www.w3.org/ns/prov#hadPrimarySource",
-        )
-    ]
+    assert {row["relation"] for row in table} == {"http://www.w3.org/ns/prov#hadPrimarySource"}
+    assert iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out") in {
+        row["resource"] for row in table
+    }
 
 
 def test_what_the_backgrounder_supports_includes_the_statistics(store):
@@ -348,3 +352,29 @@ def test_every_canned_query_has_a_header_and_projects_its_parameters(query):
 def test_every_canned_query_is_tested_here(query):
     source = Path(__file__).read_text(encoding="utf-8")
     assert f'"{query.name}"' in source
+
+
+def test_a_suggestion_is_credited_to_the_source_that_reads_it_so(store):
+    table = rows(store, "statements-by-speaker", speaker="id/organization/ice")
+    suggestion = next(row for row in table if row["stance"] == "suggests")
+    assert suggestion["sourceLabel"].startswith("ICE memo")  # the words are the memo's
+    assert suggestion["stanceSourceLabel"].startswith("Backgrounder:")  # the reading is not
+    contradiction = rows(store, "contradictions")[0]
+    assert contradiction["earlierStanceSourceLabel"].startswith("Backgrounder:")
+
+
+def test_attempts_in_a_state_include_its_counties_and_cities(store):
+    table = rows(store, "opt-out-attempts", state="id/place/california")
+    assert pick(table, "jurisdictionLabel") == [("Santa Clara County",), ("San Francisco",)]
+    assert pick(rows(store, "opt-out-attempts", state="id/place/illinois"), "date") == [
+        ("2011-05",)
+    ]
+
+
+def test_the_timeline_from_a_month_and_what_is_dated_only_relatively(store):
+    table = rows(store, "timeline", **{"from": "2010-10"})
+    october = next(row for row in table if row["date"] == "2010-10")
+    assert october["datedRelativeTo"] == iri(
+        "id/statement/napolitano-2010-09-jurisdictions-can-opt-out"
+    )
+    assert all(row["latest"] >= "2010-10-01" for row in table)

@@ -356,9 +356,9 @@ CASES = [
         "MechanismShape",
     ),
     (
-        "mechanism-step-without-agent.trig",
-        kg("id/mechanism/fixture-step-without-agent"),
-        "a step needs the one agent who performs it",
+        "mechanism-step-agent-not-an-agent.trig",
+        kg("id/mechanism/fixture-step-agent-as-text"),
+        "a step's schema:agent, where the source names one, is one organization",
         "MechanismStepShape",
     ),
     (
@@ -548,7 +548,7 @@ CASES = [
     (
         "statistic-change-subtotal-exceeds-exact-total.trig",
         kg("id/statistic/fixture-subtotal-exceeds-total"),
-        "states more (28000) than that exact total (7700)",
+        "states more (28000) than that total (7700) as stated",
         "StatisticChangeShape",
     ),
     (

@@ -224,15 +224,21 @@ def trig(dataset: Dataset, base: str | None = None, prefixes: Mapping[str, str] 
 
 def canonical_text(path: Path, base: str | None) -> str:
     """The canonical form of one Turtle or TriG file, checked to hold the same triples."""
+    try:
+        original = parse_file(
+            Dataset() if path.suffix == ".trig" else Graph(),
+            path,
+            "trig" if path.suffix == ".trig" else "turtle",
+        )
+    except Exception as error:  # rdflib's parsers raise many unrelated types
+        raise ValueError(f"{path}: cannot be read: {' '.join(str(error).split())}") from error
     if path.suffix == ".trig":
-        original = parse_file(Dataset(), path, "trig")
         text = trig(original, base=base)
         again = Dataset()
         with rdflib_quietly():
             again.parse(data=text, format="trig")
         same = _same_dataset(original, again)
     else:
-        original = parse_file(Graph(), path, "turtle")
         text = turtle(original, base=base)
         same = isomorphic(original, Graph().parse(data=text, format="turtle"))
     if not same:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import click
 
-from . import __version__, build, canonical, loader, queries, validate
-from .results import GraphResult, SelectResult, format_by_name, serialize, term_text
+from . import __version__, build, canonical, export, loader, queries, validate
+from .executor import QueryTimeout, WorkerCrashed
+from .namespaces import PREFIXES
+from .results import AskResult, GraphResult, format_by_name, serialize, term_text
+from .service import QueryRequest, QueryService, result_kind
 from .settings import Settings
 from .store import QueryError
 
@@ -27,7 +30,7 @@ def _settings(**overrides) -> Settings:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scomm-kg")
 def main() -> None:
-    """A provenance knowledge graph of ICE's Secure Communities program (2008-2011)."""
+    """A provenance knowledge graph of ICE's Secure Communities program."""
 
 
 @main.command("validate")
@@ -82,22 +85,21 @@ def queries_command() -> None:
 )
 def query_command(name: str, params: tuple[str, ...], output: str) -> None:
     """Run the canned query NAME (see `scomm-kg queries`) on the validated graph."""
-    values = {}
+    values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
         if not sep:
             raise click.UsageError(f"parameters are KEY=VALUE, not {item!r}")
+        if key in values:
+            raise click.UsageError(f"give each parameter once: {key} came more than once")
         values[key] = value
     settings = _settings()
-    store = _store(settings)
     try:
-        result = queries.run(store, name, values, base_iri=settings.base_iri)
+        query = queries.get(name)
+        bindings = queries.bind(query, values, settings.base_iri)
     except (queries.QueryNotFound, queries.BadParameter) as error:
         raise click.UsageError(str(error.args[0])) from error
-    except QueryError as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(1)
-    click.echo(_render(result, output), nl=False)
+    _run_and_print(settings, QueryRequest(query.text, bindings=bindings), output)
 
 
 @main.command("sparql")
@@ -112,11 +114,16 @@ def query_command(name: str, params: tuple[str, ...], output: str) -> None:
 def sparql_command(query: str, output: str) -> None:
     """Run a SPARQL QUERY (or '-' to read it from standard input) on the validated graph."""
     text = sys.stdin.read() if query == "-" else query
-    settings = _settings()
-    store = _store(settings)
+    _run_and_print(_settings(), QueryRequest(text), output)
+
+
+def _run_and_print(settings: Settings, request: QueryRequest, output: str) -> None:
+    """Run a query under the settings' time, row and memory limits and print its result."""
+    service = QueryService(_store(settings), settings)
     try:
-        result = store.query(text)
-    except QueryError as error:
+        result_kind(request.sparql)
+        result = service.result(request)
+    except (QueryError, QueryTimeout, WorkerCrashed) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
     click.echo(_render(result, output), nl=False)
@@ -180,7 +187,7 @@ def serve_command(data: tuple[Path, ...], **options) -> None:
 def export_command(output: str) -> None:
     """Print the whole validated dataset (every named graph) as TriG or N-Quads."""
     store = _store(_settings())
-    sys.stdout.buffer.write(store.dump(output))
+    sys.stdout.buffer.write(export.dataset(store, output))
 
 
 def _store(settings: Settings):
@@ -215,9 +222,10 @@ def _render(result, output: str) -> str:
 
 
 def _table(result) -> str:
-    if not isinstance(result, SelectResult):
-        fmt = format_by_name("turtle" if isinstance(result, GraphResult) else "json")
-        return serialize(result, fmt).decode("utf-8")
+    if isinstance(result, AskResult):
+        return f"{'true' if result.value else 'false'}\n"
+    if isinstance(result, GraphResult):
+        return serialize(result, format_by_name("turtle"), PREFIXES).decode("utf-8")
     header = list(result.variables)
     rows = [[_cell(row.get(v)) for v in header] for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]

@@ -39,6 +39,7 @@ class SCOMM(DefinedNamespace):
     baselinePeriod: URIRef
     changeDirection: URIRef
     constituency: URIRef
+    datedRelativeTo: URIRef
     denies: URIRef
     evidence: URIRef
     measure: URIRef
@@ -62,7 +63,7 @@ class SCOMM(DefinedNamespace):
     ChangeDirections: URIRef
     Count: URIRef
     Decrease: URIRef
-    Exactly: URIRef
+    AsStated: URIRef
     Increase: URIRef
     MoreThan: URIRef
     Negative: URIRef

@@ -142,18 +142,27 @@ def to_term(param: Param, raw: str, base_iri: str = DEFAULT_BASE_IRI) -> ox.Name
     if param.kind == "iri":
         return ox.NamedNode(expand_iri(raw, base_iri, param.name))
     if param.kind == "date":
-        try:
-            date.fromisoformat(raw)
-        except ValueError:
-            raise BadParameter(f"{param.name} must be a date YYYY-MM-DD, not {raw!r}") from None
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
-            raise BadParameter(f"{param.name} must be a date YYYY-MM-DD, not {raw!r}")
-        return ox.Literal(raw, datatype=ox.NamedNode(PREFIXES["xsd"] + "date"))
+        return ox.Literal(_first_day(param, raw), datatype=ox.NamedNode(PREFIXES["xsd"] + "date"))
     if param.kind == "integer":
         if not re.fullmatch(r"[+-]?[0-9]+", raw):
             raise BadParameter(f"{param.name} must be an integer, not {raw!r}")
         return ox.Literal(str(int(raw)), datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
     return ox.Literal(raw)
+
+
+def _first_day(param: Param, raw: str) -> str:
+    """YYYY-MM-DD as given; YYYY-MM and YYYY stand for the first day of that month or year."""
+    text = raw.strip()
+    padded = {4: f"{text}-01-01", 7: f"{text}-01"}.get(len(text), text)
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", padded):
+            raise ValueError(raw)
+        date.fromisoformat(padded)
+    except ValueError:
+        raise BadParameter(
+            f"{param.name} must be a date YYYY-MM-DD (or YYYY-MM, YYYY), not {raw!r}"
+        ) from None
+    return padded
 
 
 def expand_iri(raw: str, base_iri: str = DEFAULT_BASE_IRI, name: str = "value") -> str:

@@ -63,12 +63,39 @@ def has_dataset_clause(sparql: str) -> bool:
 _PARSER_LOCK = threading.Lock()  # rdflib's SPARQL parser is not thread-safe (rdflib #1282)
 
 
+# Deeper nesting is no real query; it overflows parsers' stacks (a crash, not an answer).
+MAX_NESTING = 64
+
+
+def nesting_depth(sparql: str) -> int:
+    """How deep (, { and [ nest outside comments, IRIs and strings."""
+    depth = deepest = 0
+    for char in _SKIPPED.sub(" ", sparql):
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def update_keyword(sparql: str) -> str | None:
+    """The SPARQL Update operation the text starts with (INSERT, LOAD, …), if it is one."""
+    words = [w for w in keywords(sparql) if w not in ("PREFIX", "BASE")]
+    updates = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+    return words[0] if words and words[0] in updates else None
+
+
 def forbidden_reason(sparql: str) -> str | None:
     """Why the query must not run here, or None if nothing it asks for is refused."""
     if "service" not in sparql.lower():
         return None
     if "SERVICE" in keywords(sparql):
         return FORBIDDEN["SERVICE"]
+    # The word is only in variables or names, or hidden in what the lexer skipped. Only the
+    # skipped text (IRIs, strings, comments) can hide a keyword from it; look there.
+    if not any("service" in m.group(0).lower() for m in _SKIPPED.finditer(sparql)):
+        return None
     try:
         with _PARSER_LOCK:
             tree = parseQuery(sparql)

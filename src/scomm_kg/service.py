@@ -59,12 +59,19 @@ class Answer:
     size: int  # rows for SELECT, triples for CONSTRUCT/DESCRIBE, 1 for ASK
 
 
+class UpdateRefused(QueryError):
+    """The text is a SPARQL Update, which a read-only service refuses."""
+
+
 class Unrepresentable(QueryError):
     """The answer holds something the chosen format cannot carry (e.g. U+0000 in XML)."""
 
 
 def result_kind(sparql: str) -> str:
     """select, ask or graph: what the query will return, read before running it."""
+    update = querytext.update_keyword(sparql)
+    if update is not None:
+        raise UpdateRefused(f"{update} is SPARQL Update; this service is read-only")
     form = querytext.query_form(sparql)
     if form is None:
         raise QuerySyntaxError(

@@ -38,11 +38,19 @@ class ResultTooLarge(QueryError):
     """The result has more rows or triples than the configured cap."""
 
     def __init__(self, limit: int):
-        super().__init__(
-            f"the result has more than {limit} rows or triples; narrow the query or page "
+        # args holds the limit alone, so that the error survives pickling across the fork.
+        super().__init__(limit)
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return (
+            f"the result has more than {self.limit} rows or triples; narrow the query or page "
             f"through it with LIMIT and OFFSET"
         )
-        self.limit = limit
+
+
+class QueryTooComplex(QueryError):
+    """The query nests deeper than any engine should be asked to parse."""
 
 
 class InvalidGraphName(QueryError):
@@ -74,6 +82,12 @@ class GraphStore(ABC):
         ``base_iri`` resolves relative IRIs in the query (the SPARQL Protocol lets a service
         use its endpoint URL); ``row_limit`` caps the rows or triples of the result.
         """
+        depth = querytext.nesting_depth(sparql)
+        if depth > querytext.MAX_NESTING:
+            raise QueryTooComplex(
+                f"the query nests brackets {depth} deep; at most {querytext.MAX_NESTING} are "
+                f"accepted"
+            )
         reason = querytext.forbidden_reason(sparql)
         if reason:
             raise ForbiddenQuery(reason)

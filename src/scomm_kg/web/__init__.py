@@ -13,7 +13,7 @@ from ..build import build_store
 from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
-from . import canned, errors, home, sparql
+from . import canned, errors, home, sources, sparql
 
 log = logging.getLogger("scomm_kg.requests")
 
@@ -42,7 +42,7 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned):
+    for module in (home, sparql, canned, sources):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)
@@ -81,6 +81,8 @@ def _init_cors(app: Flask) -> None:
         response.vary.add("Accept")
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+            # Reads carry no credentials: whatever headers the page asks to send are fine.
+            asked = request.headers.get("Access-Control-Request-Headers")
+            response.headers["Access-Control-Allow-Headers"] = asked or "Accept, Content-Type"
             response.headers["Access-Control-Max-Age"] = "86400"
         return response

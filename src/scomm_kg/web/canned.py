@@ -18,14 +18,16 @@ bp = Blueprint("canned", __name__)
 
 
 @bp.route("/queries")
-@bp.route("/queries.json", defaults={"suffix": "json"})
-def catalogue(suffix: str | None = None):
+def catalogue():
     entries = [_describe(q) for q in queries.catalogue().values()]
-    if suffix == "json" or not prefers_html(
-        request.headers.get("Accept"), TABULAR_FORMATS, "tabular"
-    ):
+    if not prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):
         return jsonify({"queries": entries})
     return render_template("queries.html", queries=entries)
+
+
+@bp.route("/queries.json")
+def catalogue_json():
+    return jsonify({"queries": [_describe(q) for q in queries.catalogue().values()]})
 
 
 @bp.route("/queries/<name>")
@@ -95,6 +97,7 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
         error=error,
         result=result,
         cell=lambda term: display.cell(term, context.settings().base_iri),
+        heading=display.heading,
         downloads={f.name: _download_url(query.name, f.name, values) for f in TABULAR_FORMATS},
     )
 
@@ -116,4 +119,6 @@ def _describe(query: queries.CannedQuery) -> dict:
             for p in query.params
         ],
         "url": url_for("canned.run", name=query.name, _external=True),
+        "json": url_for("canned.run", name=query.name, suffix="json", _external=True),
+        "csv": url_for("canned.run", name=query.name, suffix="csv", _external=True),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup, escape
 
 from ..namespaces import PREFIXES
@@ -25,3 +27,9 @@ def short_iri(iri: str, base_iri: str) -> str:
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"{name}:{iri[len(namespace) :]}"
     return iri
+
+
+def heading(variable: str) -> str:
+    """A column heading from a variable name: earlierSourceLabel → "earlier source label"."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", variable).lower()
+    return words[:1].upper() + words[1:]

@@ -14,12 +14,13 @@ from werkzeug.exceptions import HTTPException
 
 from ..executor import QueryTimeout, WorkerCrashed
 from ..queries import BadParameter, QueryNotFound
-from ..service import Unrepresentable
+from ..service import Unrepresentable, UpdateRefused
 from ..store import (
     EngineError,
     ForbiddenQuery,
     InvalidGraphName,
     QuerySyntaxError,
+    QueryTooComplex,
     ResultTooLarge,
 )
 from .negotiation import NotAcceptable, UnknownFormat, prefers_html
@@ -68,6 +69,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ForbiddenQuery)
     def forbidden(e: ForbiddenQuery):
         return error_response(400, str(e), "query refused")
+
+    @app.errorhandler(QueryTooComplex)
+    def too_complex(e: QueryTooComplex):
+        return error_response(400, str(e), "query too complex")
+
+    @app.errorhandler(UpdateRefused)
+    def update_refused(e: UpdateRefused):
+        return error_response(403, str(e), "read-only")
 
     @app.errorhandler(InvalidGraphName)
     def invalid_graph(e: InvalidGraphName):

@@ -122,14 +122,30 @@ def prefers_html(accept: str | None, offers: Sequence[Format], kind_group: str) 
     return html[0] > 0 and all(html >= _format_score(ranges, f, kind_group) for f in offers)
 
 
+def _named(wanted: str, groups: list[str]) -> Format | None:
+    """The format a shorthand or alias of one of these kinds names."""
+    for group in groups:
+        name = SHORTHANDS[group].get(wanted) or ALIASES[group].get(wanted)
+        if name:
+            return format_by_name(name)
+    return None
+
+
 def requested_format(value: str, offers: Sequence[Format], kind_group: str) -> Format:
     """The format a ``format=`` parameter names (short name or media type), among the offers."""
     wanted = value.strip().lower()
-    name = SHORTHANDS.get(kind_group, {}).get(wanted) or ALIASES.get(kind_group, {}).get(wanted)
-    fmt = format_by_name(name or wanted) or format_by_media_type(wanted)
-    names = ", ".join(f.name for f in offers)
+    # This kind's shorthands and aliases first; another kind's still name a format we know
+    # (ttl for a SELECT), which is then "not acceptable" rather than "unknown".
+    others = [g for g in SHORTHANDS if g != kind_group]
+    fmt = (
+        _named(wanted, [kind_group])
+        or format_by_name(wanted)
+        or format_by_media_type(wanted)
+        or _named(wanted, others)
+    )
+    offered = ", ".join(f.name for f in offers)
     if fmt is None:
-        raise UnknownFormat(f"unknown format {value!r}; this answer comes as: {names}")
+        raise UnknownFormat(f"unknown format {value!r}; this answer comes as: {offered}")
     if fmt not in offers:
-        raise NotAcceptable(f"this answer cannot be written as {fmt.name}; it comes as: {names}")
+        raise NotAcceptable(f"this answer cannot be written as {fmt.name}; it comes as: {offered}")
     return fmt
