@@ -51,22 +51,20 @@ def test_a_canned_query_as_sparql_json(runner):
     assert body["results"]["bindings"][0]["earlierDate"]["datatype"].endswith("#gYearMonth")
 
 
-def test_a_missing_parameter_is_a_usage_error(runner):
-    result = runner.invoke(main, ["query", "statements-by-speaker"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["query", "statements-by-speaker"], "needs the parameter speaker"),
+        (["query", "statements-by-speaker", "-p", "speaker"], "KEY=VALUE"),
+        (["query", "who-knows"], "no canned query named 'who-knows'"),
+        (["query", "search", "-p", "text=a", "-p", "text=b"], "give each parameter once"),
+    ],
+    ids=["missing", "no-equals-sign", "unknown-query", "repeated"],
+)
+def test_a_mistaken_query_command_is_a_usage_error_that_says_why(runner, args, message):
+    result = runner.invoke(main, args)
     assert result.exit_code == 2
-    assert "needs the parameter speaker" in result.output
-
-
-def test_a_parameter_without_equals_sign_is_a_usage_error(runner):
-    result = runner.invoke(main, ["query", "statements-by-speaker", "-p", "speaker"])
-    assert result.exit_code == 2
-    assert "KEY=VALUE" in result.output
-
-
-def test_an_unknown_query_is_a_usage_error(runner):
-    result = runner.invoke(main, ["query", "who-knows"])
-    assert result.exit_code == 2
-    assert "no canned query named 'who-knows'" in result.output
+    assert message in result.output
 
 
 def test_ad_hoc_sparql_with_month_dates(runner):
@@ -137,12 +135,6 @@ def test_settings_errors_are_usage_errors(runner, monkeypatch):
     result = runner.invoke(main, ["query", "sources"])
     assert result.exit_code == 2
     assert "must end with '/'" in result.output
-
-
-def test_a_repeated_parameter_is_a_usage_error(runner):
-    result = runner.invoke(main, ["query", "search", "-p", "text=a", "-p", "text=b"])
-    assert result.exit_code == 2
-    assert "give each parameter once" in result.output
 
 
 def test_ask_prints_true_or_false_in_a_table(runner):

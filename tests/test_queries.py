@@ -94,49 +94,15 @@ def test_everything_ice_said(store):
 
 def test_who_at_dhs_said_what_through_its_units_and_officials(store):
     table = rows(store, "statements-from-organization", organization="id/organization/dhs")
+    ice = "U.S. Immigration and Customs Enforcement"
+    dhs, secretary = "U.S. Department of Homeland Security", "Secretary of Homeland Security"
     assert pick(table, "date", "speakerLabel", "viaLabel", "roleLabel", "stance") == [
-        (
-            "2010",
-            "U.S. Immigration and Customs Enforcement",
-            "U.S. Immigration and Customs Enforcement",
-            None,
-            "affirms",
-        ),
-        (
-            "2010-08",
-            "U.S. Immigration and Customs Enforcement",
-            "U.S. Immigration and Customs Enforcement",
-            None,
-            "affirms",
-        ),
-        (
-            "2010-08",
-            "U.S. Immigration and Customs Enforcement",
-            "U.S. Immigration and Customs Enforcement",
-            None,
-            "affirms",
-        ),
-        (
-            "2010-08",
-            "U.S. Immigration and Customs Enforcement",
-            "U.S. Immigration and Customs Enforcement",
-            None,
-            "suggests",
-        ),
-        (
-            "2010-09",
-            "Janet Napolitano",
-            "U.S. Department of Homeland Security",
-            "Secretary of Homeland Security",
-            "affirms",
-        ),
-        (
-            "2010-10",
-            "Janet Napolitano",
-            "U.S. Department of Homeland Security",
-            "Secretary of Homeland Security",
-            "denies",
-        ),
+        ("2010", ice, ice, None, "affirms"),
+        ("2010-08", ice, ice, None, "affirms"),
+        ("2010-08", ice, ice, None, "affirms"),
+        ("2010-08", ice, ice, None, "suggests"),
+        ("2010-09", "Janet Napolitano", dhs, secretary, "affirms"),
+        ("2010-10", "Janet Napolitano", dhs, secretary, "denies"),
     ]
 
 
