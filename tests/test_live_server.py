@@ -277,7 +277,7 @@ def test_service_is_refused_and_nothing_is_contacted(endpoint, listener, templat
 
 def test_load_is_refused_and_nothing_is_contacted(endpoint, listener):
     response = ask(endpoint, f"LOAD <{listener.url}data.ttl>")
-    assert response.status_code == 403 and "read-only" in response.json()["message"]
+    assert response.status_code == 400 and "read-only" in response.json()["message"]
     update = requests.post(endpoint, data={"update": f"LOAD <{listener.url}data.ttl>"}, timeout=30)
     assert update.status_code == 403
     time.sleep(0.3)

@@ -71,7 +71,9 @@ def result_kind(sparql: str) -> str:
     """select, ask or graph: what the query will return, read before running it."""
     update = querytext.update_keyword(sparql)
     if update is not None:
-        raise UpdateRefused(f"{update} is SPARQL Update; this service is read-only")
+        raise UpdateRefused(
+            f"{update} is SPARQL Update, not a query; this service is read-only and runs queries"
+        )
     form = querytext.query_form(sparql)
     if form is None:
         raise QuerySyntaxError(

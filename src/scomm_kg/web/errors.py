@@ -76,7 +76,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(UpdateRefused)
     def update_refused(e: UpdateRefused):
-        return error_response(403, str(e), "read-only")
+        # An update where a query belongs is a malformed request (updates sent as updates,
+        # with update= or application/sparql-update, are refused with 403).
+        return error_response(400, str(e), "not a query")
 
     @app.errorhandler(InvalidGraphName)
     def invalid_graph(e: InvalidGraphName):
