@@ -50,6 +50,12 @@ def test_service_as_a_word_in_names_strings_and_comments_is_fine(query):
     assert querytext.forbidden_reason(query) is None
 
 
-def test_from_is_a_dataset_clause_but_not_inside_strings():
-    assert querytext.has_dataset_clause("SELECT * FROM <http://x/g> { ?s ?p ?o }")
-    assert not querytext.has_dataset_clause('SELECT * { ?s ?p "FROM" }')
+def test_nesting_depth_counts_brackets_outside_strings():
+    assert querytext.nesting_depth("SELECT * { ?s ?p ( ( ?o ) ) }") == 3
+    assert querytext.nesting_depth('SELECT * { ?s ?p "((((((" }') == 1
+
+
+def test_an_update_is_recognised_after_its_prologue():
+    update = "PREFIX x: <http://x/> INSERT DATA { <a:b> <a:c> 1 }"
+    assert querytext.update_keyword(update) == "INSERT"
+    assert querytext.update_keyword("SELECT * { ?s ?p ?o }") is None

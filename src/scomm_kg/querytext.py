@@ -1,9 +1,9 @@
 """What a SPARQL query text asks for, read without running it.
 
 A small lexer drops comments, IRIs and string literals, then reads the bare keywords that are
-left. That is enough to learn the query form (to negotiate a response format before running)
-and whether the query names its own dataset (FROM / FROM NAMED). The engine still parses the
-query and reports syntax errors with their position.
+left. That is enough to learn the query form (to negotiate a response format before running),
+whether the text is an update rather than a query, and how deep it nests. The engine still
+parses the query and reports syntax errors with their position.
 
 Refusing SERVICE needs more than a lexer: "<" is both less-than and the start of an IRI, and a
 lexer that guesses differently from the engine can be made to hide a keyword (``FILTER(1<2)
@@ -53,11 +53,6 @@ def query_form(sparql: str) -> str | None:
         if word in QUERY_FORMS:
             return word
     return None
-
-
-def has_dataset_clause(sparql: str) -> bool:
-    """Whether the query names its own dataset with FROM or FROM NAMED."""
-    return "FROM" in keywords(sparql)
 
 
 _PARSER_LOCK = threading.Lock()  # rdflib's SPARQL parser is not thread-safe (rdflib #1282)
