@@ -154,15 +154,13 @@ def _first_day(param: Param, raw: str) -> str:
     """YYYY-MM-DD as given; YYYY-MM and YYYY stand for the first day of that month or year."""
     text = raw.strip()
     padded = {4: f"{text}-01-01", 7: f"{text}-01"}.get(len(text), text)
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", padded):
-            raise ValueError(raw)
-        date.fromisoformat(padded)
-    except ValueError:
-        raise BadParameter(
-            f"{param.name} must be a date YYYY-MM-DD (or YYYY-MM, YYYY), not {raw!r}"
-        ) from None
-    return padded
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", padded):
+        try:
+            date.fromisoformat(padded)
+            return padded
+        except ValueError:
+            pass
+    raise BadParameter(f"{param.name} must be a date YYYY-MM-DD (or YYYY-MM, YYYY), not {raw!r}")
 
 
 def expand_iri(raw: str, base_iri: str = DEFAULT_BASE_IRI, name: str = "value") -> str:

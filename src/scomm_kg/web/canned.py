@@ -5,13 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from .. import queries
 from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
 from . import context, display
 from .errors import BadRequest
-from .negotiation import NotAcceptable, choose, prefers_html
+from .negotiation import NotAcceptable, prefers_html
 from .sparql import negotiate, send, strict_params
 
 bp = Blueprint("canned", __name__)
@@ -34,8 +35,9 @@ def catalogue_json():
 @bp.route("/queries/<name>.<suffix>")
 def run(name: str, suffix: str | None = None):
     query = queries.get(name)
-    values = _values()
-    fmt = _format(suffix)
+    params = strict_params(request.query_string)
+    values = _values(params)
+    fmt = _format(suffix, params)
     if fmt is None:
         return _page(query, values)
     query_request = _request(query, values)
@@ -47,9 +49,8 @@ def run(name: str, suffix: str | None = None):
     return response
 
 
-def _values() -> dict[str, str]:
+def _values(params: MultiDict) -> dict[str, str]:
     """The query's parameters from the query string, each given once."""
-    params = strict_params(request.query_string)
     repeated = sorted(k for k, v in params.lists() if len(v) > 1)
     if repeated:
         raise BadRequest(f"give each parameter once: {', '.join(repeated)} came more than once")
@@ -63,19 +64,17 @@ def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest
     return query_request
 
 
-def _format(suffix: str | None):
+def _format(suffix: str | None, params: MultiDict):
     """The result format asked for, or None for the HTML page."""
     if suffix is not None:
         fmt = format_by_name(suffix)
         if fmt is None or fmt not in TABULAR_FORMATS:
             raise NotAcceptable(f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml")
         return fmt
-    params = strict_params(request.query_string)
-    if params.get("format") or params.get("output"):
-        return negotiate(params, TABULAR_FORMATS, "tabular")
-    if prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):
+    forced = params.get("format") or params.get("output")
+    if not forced and prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):
         return None
-    return choose(request.headers.get("Accept"), TABULAR_FORMATS, "tabular")
+    return negotiate(params, TABULAR_FORMATS, "tabular")
 
 
 def _page(query: queries.CannedQuery, values: dict[str, str]):
