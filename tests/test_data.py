@@ -174,8 +174,9 @@ def test_documents_without_a_stated_publisher_or_date_have_none(merged):
 
 def test_every_cited_source_has_its_own_named_graph(loaded):
     graphs = {str(g) for g in loaded.graph_names()}
-    assert len([g for g in graphs if g.startswith(iri("graph/"))]) == 12
+    assert len([g for g in graphs if g.startswith(iri("graph/"))]) == 13
     for name in (
+        "curators-knowledge",
         "backgrounder",
         "ice-memo-2010-08",
         "ice-brochure-2010",

@@ -74,7 +74,7 @@ SOURCE_COLUMNS = {
     "opt-out-attempts": ("article", "outlet", "outletLabel", "graph"),
     "search": ("sources",),
     "opt-out-attempts-before-denial": ("outletLabel", "attemptGraph", "denialSourceLabel"),
-    "sources": ("graph", "source", "sourceLabel"),
+    "sources": ("graph", "kind", "curatorLabel"),
     "statements-by-speaker": ("source", "sourceLabel", "graph"),
     "statements-from-organization": ("sourceLabel", "graph"),
     "statements-on-topic": ("source", "sourceLabel", "graph", "stanceSource"),

@@ -187,31 +187,28 @@ def test_statistics_keep_their_period_qualifier_and_source(store):
     assert table[3]["periodEnd"] == "2011-04-30" and "periodBeginning" not in table[3]
 
 
-def test_what_the_los_angeles_times_report_supports(store):
+def test_what_the_los_angeles_times_report_supports_is_cited_not_read(store):
     table = rows(
         store,
         "document-supports",
         document="id/document/los-angeles-times-report-on-napolitano-letter",
     )
     # The whole sentence is "as reported by the Los Angeles Times": the statement and the
-    # letter it was made in (its date, author and addressee) both rest on the report.
+    # letter it was made in (its date, author and addressee) both rest on the report, which
+    # the curators know only as the backgrounder's citation.
+    cited = "https://w3id.org/scomm-kg/ontology#citedSource"
     assert {(row["resource"], row["relation"]) for row in table} == {
-        (
-            iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out"),
-            "http://www.w3.org/ns/prov#wasDerivedFrom",
-        ),
-        (
-            iri("id/document/napolitano-letter-to-lofgren-2010-09"),
-            "http://www.w3.org/ns/prov#wasDerivedFrom",
-        ),
+        (iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out"), cited),
+        (iri("id/document/napolitano-letter-to-lofgren-2010-09"), cited),
     }
+    assert {row["how"] for row in table} == {"cited by the document read; not read"}
 
 
-def test_what_the_letter_supports_as_primary_source(store):
+def test_what_the_letter_supports_as_the_original_its_report_relays(store):
     table = rows(
         store, "document-supports", document="id/document/napolitano-letter-to-lofgren-2010-09"
     )
-    assert {row["relation"] for row in table} == {"http://www.w3.org/ns/prov#hadPrimarySource"}
+    assert {row["relation"] for row in table} == {"https://w3id.org/scomm-kg/ontology#reportedBy"}
     assert iri("id/statement/napolitano-2010-09-jurisdictions-can-opt-out") in {
         row["resource"] for row in table
     }
@@ -222,7 +219,10 @@ def test_what_the_backgrounder_supports_includes_the_statistics(store):
     resources = {row["resource"] for row in table}
     assert iri("id/statistic/criminal-removals-increase-fiscal-2008-to-2010") in resources
     assert iri("id/statement/napolitano-2010-10-program-not-voluntary") in resources
-    assert iri("id/event/opt-out-attempt/boston-ma-2011-07") not in resources
+    # The curators read the backgrounder: every source graph was derived from it, including
+    # those whose facts it attributes to an article it cites.
+    assert iri("id/event/opt-out-attempt/boston-ma-2011-07") in resources
+    assert {row["how"] for row in table} == {"read by the curators"}
 
 
 def test_the_timeline_runs_from_the_launch_to_boston(store):
@@ -250,10 +250,31 @@ def test_an_abbreviation_finds_the_agency(store):
 
 def test_the_sources_behind_the_graph(store):
     table = rows(store, "sources")
-    assert len(table) == 11
+    assert len(table) == 12
     letter = next(row for row in table if row.get("publisherLabel") == "Los Angeles Times")
-    assert letter["primarySourceLabel"].startswith("Letter from Janet Napolitano")
+    assert letter["reportsLabel"].startswith("Letter from Janet Napolitano")
     assert {row["curatorLabel"] for row in table} == {"scomm-kg curators"}
+
+
+def test_every_source_graph_says_what_was_read_and_what_was_only_cited(store):
+    table = rows(store, "sources")
+    backgrounder = iri("id/document/secure-communities-backgrounder")
+    sources = [row for row in table if row["kind"] == "source graph"]
+    assert len(sources) == 11
+    assert {row["readIn"] for row in sources} == {backgrounder}
+    cited = {row["graph"]: row.get("cited") for row in sources}
+    assert cited[iri("graph/backgrounder")] is None
+    assert cited[iri("graph/wusa-washington-dc-opt-out")] == iri(
+        "id/document/wusa-article-washington-dc-opt-out"
+    )
+    assert backgrounder not in cited.values()
+    assert sum(1 for value in cited.values() if value) == 10
+
+
+def test_the_curators_own_graph_rests_on_no_document(store):
+    (curators,) = [row for row in rows(store, "sources") if row["kind"] == "curators' graph"]
+    assert curators["graph"] == iri("graph/curators-knowledge")
+    assert "readIn" not in curators and "cited" not in curators
 
 
 # --- Parameters are checked and bound, never pasted ----------------------------------------

@@ -364,7 +364,7 @@ CASES = [
     (
         "mechanism-step-position-zero.trig",
         kg("id/mechanism/fixture-step-position-zero"),
-        "a step needs its place in the sequence: one schema:position, an integer from 1",
+        "a step's place in the sequence, where the source gives an order, is one schema:position",
         "MechanismStepShape",
     ),
     (
@@ -652,16 +652,46 @@ CASES = [
         "SourceGraphShape",
     ),
     (
-        "source-graph-primary-source-not-a-document.trig",
-        kg("graph/fixture-primary-source-is-a-file"),
-        "prov:hadPrimarySource must be a foaf:Document",
+        "source-graph-cited-source-not-a-document.trig",
+        kg("graph/fixture-cited-source-is-an-outlet"),
+        "scomm:citedSource must be a foaf:Document",
         "SourceGraphShape",
     ),
     (
-        "source-graph-without-cited-source.trig",
+        "source-graph-without-read-document.trig",
         kg("graph/fixture-without-cited-source"),
-        "a source graph needs the one cited source its facts rest on",
+        "a source graph needs the one document the curators read for it",
         "SourceGraphShape",
+    ),
+    (
+        "source-graph-derived-from-unread-document.trig",
+        kg("graph/fixture-derived-from-unread-article"),
+        "which its curation did not read (no prov:used)",
+        "SourceGraphShape",
+    ),
+    (
+        "source-graph-cited-source-not-referenced.trig",
+        kg("graph/fixture-cited-source-not-referenced"),
+        "the document it was derived from, does not reference it (dcterms:references)",
+        "SourceGraphShape",
+    ),
+    (
+        "source-graph-cited-source-read.trig",
+        kg("graph/fixture-cited-source-read"),
+        "as only cited, but its curation read it (prov:used)",
+        "SourceGraphShape",
+    ),
+    (
+        "curator-graph-derived-from-a-document.trig",
+        kg("graph/fixture-curators-derived"),
+        "a curators' graph states what no source does: it has no prov:wasDerivedFrom",
+        "CuratorGraphShape",
+    ),
+    (
+        "curator-graph-citing-a-source.trig",
+        kg("graph/fixture-curators-citing"),
+        "a curators' graph cites no source (scomm:citedSource)",
+        "CuratorGraphShape",
     ),
     (
         "source-graph-without-curation.trig",

@@ -20,6 +20,7 @@ class SCOMM(DefinedNamespace):
     Brochure: URIRef
     City: URIRef
     County: URIRef
+    CuratorGraph: URIRef
     FederalDistrict: URIRef
     Jurisdiction: URIRef
     Letter: URIRef
@@ -38,6 +39,7 @@ class SCOMM(DefinedNamespace):
     affirms: URIRef
     baselinePeriod: URIRef
     changeDirection: URIRef
+    citedSource: URIRef
     constituency: URIRef
     datedRelativeTo: URIRef
     denies: URIRef
