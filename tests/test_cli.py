@@ -79,6 +79,13 @@ def test_ad_hoc_sparql_with_month_dates(runner):
     assert result.output.splitlines() == ["y", "2010"]
 
 
+def test_ad_hoc_sparql_knows_the_projects_prefixes_without_prefix_lines(runner):
+    query = "SELECT ?s WHERE { ?s a scomm:OptOutAttempt ; dcterms:date ?d } ORDER BY ?d LIMIT 1"
+    result = runner.invoke(main, ["sparql", query, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].startswith("https://w3id.org/scomm-kg/id/event/")
+
+
 def test_ad_hoc_sparql_reads_standard_input(runner):
     result = runner.invoke(main, ["sparql", "-", "--format", "tsv"], input="ASK { ?s ?p ?o }")
     assert result.exit_code == 0

@@ -284,6 +284,16 @@ def test_a_date_parameter_must_be_a_real_day(store):
         queries.run(store, "timeline", {"from": "2011-02-30"})
 
 
+def test_a_canned_query_needs_no_prefix_lines_for_the_projects_prefixes(store, tmp_path):
+    (tmp_path / "statements.rq").write_text(
+        "#+ title: Statements\n#+ summary: Every statement.\n"
+        "SELECT ?statement WHERE { ?statement a scomm:Statement ; dcterms:date ?date }\n",
+        encoding="utf-8",
+    )
+    result = queries.run(store, "statements", directory=tmp_path)
+    assert len(result.rows) > 3
+
+
 def test_an_unknown_query_lists_the_known_ones():
     with pytest.raises(QueryNotFound, match="contradictions"):
         queries.get("no-such-query")

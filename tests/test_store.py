@@ -58,6 +58,18 @@ def test_a_syntax_error_carries_the_position(small):
         small.query("SELECT ?s { ?s ?p }")
 
 
+def test_prefixes_given_to_the_store_spare_the_query_its_prefix_lines(small):
+    result = small.query("SELECT ?s { ?s ex:p ?o }", prefixes={"ex": "http://ex.org/"})
+    assert subjects(result) == ["http://ex.org/a", "http://ex.org/b"]
+    with pytest.raises(QuerySyntaxError):  # the store itself knows no prefix
+        small.query("SELECT ?s { ?s ex:p ?o }")
+
+
+def test_a_prefix_the_query_declares_itself_wins_over_a_given_one(small):
+    query = "PREFIX ex: <http://ex.org/elsewhere/> SELECT ?s { ?s ex:p ?o }"
+    assert small.query(query, prefixes={"ex": "http://ex.org/"}).rows == ()
+
+
 def test_service_is_refused_before_the_engine_sees_it(small):
     with pytest.raises(ForbiddenQuery, match="SERVICE"):
         small.query("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")

@@ -185,8 +185,9 @@ def run(
     *,
     base_iri: str = DEFAULT_BASE_IRI,
     row_limit: int | None = None,
+    directory: Path | None = None,
 ) -> QueryResult:
-    """Run the canned query ``name`` with raw parameter ``values``."""
-    query = get(name)
+    """Run the canned query ``name`` with raw parameter ``values``, the prefixes predeclared."""
+    query = get(name, directory)
     bindings = bind(query, values or {}, base_iri)
-    return store.query(query.text, bindings=bindings, row_limit=row_limit)
+    return store.query(query.text, bindings=bindings, prefixes=PREFIXES, row_limit=row_limit)

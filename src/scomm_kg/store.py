@@ -75,12 +75,15 @@ class GraphStore(ABC):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
         row_limit: int | None = None,
     ) -> QueryResult:
         """Run a read-only query; ``bindings`` replace variables before evaluation.
 
         ``base_iri`` resolves relative IRIs in the query (the SPARQL Protocol lets a service
-        use its endpoint URL); ``row_limit`` caps the rows or triples of the result.
+        use its endpoint URL); ``prefixes`` (name → namespace IRI) are predeclared, a PREFIX
+        of the query's own winning over one of the same name; ``row_limit`` caps the rows or
+        triples of the result.
         """
         depth = querytext.nesting_depth(sparql)
         if depth > querytext.MAX_NESTING:
@@ -92,10 +95,10 @@ class GraphStore(ABC):
         if reason:
             raise ForbiddenQuery(reason)
         dataset = (default_graphs, named_graphs)
-        return self._query(sparql, bindings or {}, dataset, base_iri, row_limit)
+        return self._query(sparql, bindings or {}, dataset, base_iri, prefixes or {}, row_limit)
 
     @abstractmethod
-    def _query(self, sparql, bindings, dataset, base_iri, row_limit) -> QueryResult:
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
         """Backend part of :meth:`query`, after the guard."""
 
     @abstractmethod
@@ -122,9 +125,10 @@ class OxigraphStore(GraphStore):
         self._path = path
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
 
-    def _query(self, sparql, bindings, dataset, base_iri, row_limit) -> QueryResult:
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
         default_graphs, named_graphs = dataset
-        options: dict = {"base_iri": base_iri}
+        # Oxigraph lets a PREFIX declared in the query override one of these.
+        options: dict = {"base_iri": base_iri, "prefixes": dict(prefixes)}
         if default_graphs is not None or named_graphs is not None:
             options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
             options["named_graphs"] = [_graph_name(g) for g in named_graphs or ()]
