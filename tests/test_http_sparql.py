@@ -16,9 +16,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from scomm_kg.loader import rdflib_quietly
+from scomm_kg.namespaces import PREFIXES as PROJECT_PREFIXES
 from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
 from scomm_kg.web import create_app
@@ -473,6 +474,14 @@ def test_format_shorthands_for_graphs(client, value, media_type):
     assert get(client, {"query": DESCRIBE_DC, "format": value}).mimetype == media_type
 
 
+def test_a_query_may_use_the_projects_prefixes_without_declaring_them(client):
+    query = "SELECT ?attempt WHERE { ?attempt a scomm:OptOutAttempt ; dcterms:date ?date }"
+    assert len(solutions(get(client, {"query": query}))) == 7
+    # A PREFIX the query declares itself still means what it says.
+    redeclared = "PREFIX scomm: <http://example.org/not-scomm#>\n" + query
+    assert solutions(get(client, {"query": redeclared})) == []
+
+
 def test_turtle_answers_use_the_projects_prefixes(client):
     text = get(client, {"query": ATTEMPT_GRAPH}, TURTLE).get_data(as_text=True)
     assert "@prefix scomm: <https://w3id.org/scomm-kg/ontology#>" in text
@@ -728,6 +737,17 @@ def test_the_description_lists_every_result_format(client):
         "N-Quads",
     ]
     assert formats == {W3C_FORMATS[name] for name in names}
+
+
+def test_the_description_declares_the_predeclared_prefixes_as_shacl_does(client):
+    graph = service_description(get(client, {}, TURTLE))
+    service = graph.value(predicate=RDF.type, object=SD.Service)
+    declared = {}
+    for declaration in graph.objects(service, SH.declare):
+        namespace = graph.value(declaration, SH.namespace)
+        assert namespace.datatype == XSD.anyURI
+        declared[str(graph.value(declaration, SH.prefix))] = str(namespace)
+    assert declared == PROJECT_PREFIXES
 
 
 def test_the_description_by_format_parameter_and_its_refusals(client):
