@@ -92,10 +92,16 @@ def test_ad_hoc_sparql_reads_standard_input(runner):
     assert "true" in result.output
 
 
-def test_a_malformed_query_says_where(runner):
-    result = runner.invoke(main, ["sparql", "SELECT * WHERE { ?s ?p }"])
+def test_a_malformed_query_shows_the_line_with_a_caret_on_standard_error(runner):
+    query = "SELECT ?s\nWHERE {\n  ?s a foaf:Person , ex:Thing .\n}"
+    result = runner.invoke(main, ["sparql", query])
     assert result.exit_code == 1
-    assert "error at 1:" in result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: line 3, column 30: undeclared prefix ex: (declare it with PREFIX ex: <…>)",
+        "3 |   ?s a foaf:Person , ex:Thing .",
+        "  |                              ^",
+    ]
 
 
 def test_service_is_refused(runner):

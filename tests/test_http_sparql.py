@@ -10,6 +10,7 @@ production; separate apps carry a small row limit, time limit or request size.
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 import pyoxigraph as ox
@@ -765,11 +766,29 @@ def test_the_description_does_not_count_against_the_row_limit(small_client):
 # --- Errors: short JSON, the right status, never a trace -----------------------------------
 
 
-def test_a_malformed_query_is_a_400_with_line_and_column(client):
-    query = "SELECT ?attempt\nWHERE { ?attempt a . }"
-    body = assert_json_error(get(client, {"query": query}), 400)
+def test_a_malformed_query_is_a_400_with_line_column_and_the_line_itself(client):
+    query = "SELECT ?attempt\nWHERE {\n  ?attempt a scomm:OptOutAttempt ; bogus:date ?d .\n}"
+    body = assert_json_error(get(client, {"query": query}), 400, "undeclared prefix bogus:")
     assert body["error"] == "malformed query"
-    assert body["line"] == 2 and isinstance(body["column"], int) and body["column"] > 0
+    assert (body["line"], body["column"]) == (3, 46)
+    assert body["message"].startswith("line 3, column 46: ")
+    assert "\\u{" not in body["message"], "no Unicode character ranges"
+    assert body["snippet"].splitlines() == [
+        "3 |   ?attempt a scomm:OptOutAttempt ; bogus:date ?d .",
+        "  |                                              ^",
+    ]
+
+
+def test_a_browser_sees_a_malformed_query_with_a_caret_under_the_error(client):
+    response = get(client, {"query": "SELECT * WHERE { ?s ?p ?o "}, BROWSER)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "at the end of the query: expected one of" in html.unescape(page)
+    snippet = page.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    assert html.unescape(snippet).splitlines() == [
+        "1 | SELECT * WHERE { ?s ?p ?o ",
+        "  |                           ^",
+    ]
 
 
 def test_a_malformed_direct_post_is_a_400_too(client):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import querytext
+from . import parse_errors, querytext
 from .results import AskResult, GraphResult, QueryResult, SelectResult
 
 
@@ -27,7 +27,24 @@ class QueryError(Exception):
 
 
 class QuerySyntaxError(QueryError):
-    """The query does not parse; the message carries the parser's words and position."""
+    """The query does not parse: why and where, and the offending line with a caret.
+
+    ``line`` and ``column`` count from 1 and are None when the parser gave no position; str()
+    is the message followed by the snippet, for a terminal.
+    """
+
+    def __init__(
+        self, message: str, line: int | None = None, column: int | None = None, snippet: str = ""
+    ):
+        # args holds every field, so that the error survives pickling across the fork.
+        super().__init__(message, line, column, snippet)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.snippet = snippet
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.snippet}" if self.snippet else self.message
 
 
 class ForbiddenQuery(QueryError):
@@ -138,7 +155,7 @@ class OxigraphStore(GraphStore):
             answer = self._store.query(sparql, **options)
             return _collect(answer, row_limit)
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from error
+            raise QuerySyntaxError(*parse_errors.explain(sparql, str(error))) from error
         except (OSError, RuntimeError, ValueError, TypeError) as error:
             raise EngineError(str(error)) from error
 
