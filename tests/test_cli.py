@@ -86,6 +86,17 @@ def test_ad_hoc_sparql_knows_the_projects_prefixes_without_prefix_lines(runner):
     assert result.output.splitlines()[1].startswith("https://w3id.org/scomm-kg/id/event/")
 
 
+@pytest.mark.parametrize(
+    ("output", "header"),
+    [("table", ["s", "p", "o"]), ("tsv", ["?s", "?p", "?o"]), ("csv", ["s,p,o"])],
+)
+def test_select_star_prints_its_columns_in_the_order_the_query_names_them(runner, output, header):
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 5"  # as in the README
+    result = runner.invoke(main, ["sparql", query, "--format", output])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split() == header
+
+
 def test_ad_hoc_sparql_reads_standard_input(runner):
     result = runner.invoke(main, ["sparql", "-", "--format", "tsv"], input="ASK { ?s ?p ?o }")
     assert result.exit_code == 0

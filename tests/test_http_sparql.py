@@ -431,6 +431,20 @@ def test_select_in_every_results_format_reads_back_to_the_same_rows(
         assert rows == expected
 
 
+@pytest.mark.parametrize(("name", "media_type"), TABULAR, ids=[n for n, _ in TABULAR])
+def test_select_star_keeps_the_variable_order_of_the_query_in_every_format(
+    client, name, media_type
+):
+    response = get(client, {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, media_type)
+    assert response.status_code == 200
+    if media_type == CSV:
+        header = response.get_data(as_text=True).splitlines()[0].split(",")
+    else:
+        answer = ox.parse_query_results(response.data, RESULTS_PARSERS[media_type])
+        header = [variable.value for variable in answer.variables]
+    assert header == ["s", "p", "o"]
+
+
 @pytest.mark.parametrize("media_type", [JSON, XML])
 def test_ask_in_json_and_xml(client, media_type):
     assert boolean(get(client, {"query": ASK_DC}, media_type)) is True

@@ -114,6 +114,14 @@ def test_a_syntax_error_on_a_long_line_shows_the_part_around_the_column(small):
     assert line[: caret.index("^")].endswith(" zz:p20")
 
 
+def test_select_star_lists_the_variables_in_the_order_the_query_names_them(small):
+    result = small.query("SELECT * WHERE { BIND(1 AS ?zeta) BIND(2 AS ?alpha) }")
+    assert result.variables == ("zeta", "alpha")
+    # "?b" in a string or an IRI is no variable; ?b is first named after ?c.
+    query = 'SELECT * { ?s <http://ex.org/p> ?c FILTER(?c != "?b") BIND(<http://x/?b> AS ?b) }'
+    assert small.query(query).variables == ("s", "c", "b")
+
+
 def test_service_is_refused_before_the_engine_sees_it(small):
     with pytest.raises(ForbiddenQuery, match="SERVICE"):
         small.query("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")

@@ -100,7 +100,8 @@ class GraphStore(ABC):
         ``base_iri`` resolves relative IRIs in the query (the SPARQL Protocol lets a service
         use its endpoint URL); ``prefixes`` (name → namespace IRI) are predeclared, a PREFIX
         of the query's own winning over one of the same name; ``row_limit`` caps the rows or
-        triples of the result.
+        triples of the result. A SELECT * result lists its variables in the order the query
+        first names them, as SPARQL defines it, whatever order the engine gives.
         """
         depth = querytext.nesting_depth(sparql)
         if depth > querytext.MAX_NESTING:
@@ -112,7 +113,10 @@ class GraphStore(ABC):
         if reason:
             raise ForbiddenQuery(reason)
         dataset = (default_graphs, named_graphs)
-        return self._query(sparql, bindings or {}, dataset, base_iri, prefixes or {}, row_limit)
+        result = self._query(sparql, bindings or {}, dataset, base_iri, prefixes or {}, row_limit)
+        if isinstance(result, SelectResult):
+            result = _in_query_order(result, querytext.star_variables(sparql))
+        return result
 
     @abstractmethod
     def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
@@ -199,6 +203,18 @@ def _graph_name(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
     except ValueError as error:
         raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
+
+
+def _in_query_order(result: SelectResult, order: list[str] | None) -> SelectResult:
+    """A SELECT * result with its variables as the query names them (engines may sort them).
+
+    Variables the query text did not show (the lexer can miss one) keep the engine's order, last.
+    """
+    if order is None:
+        return result
+    first = [name for name in order if name in result.variables]
+    rest = [name for name in result.variables if name not in first]
+    return SelectResult((*first, *rest), result.rows)
 
 
 def _collect(answer, row_limit: int | None) -> QueryResult:
