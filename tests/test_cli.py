@@ -33,6 +33,25 @@ def test_a_canned_query_as_a_table(runner):
     assert result.output.rstrip().endswith("(2 rows)")
 
 
+def test_a_speaker_the_graph_does_not_know_is_an_error_not_an_empty_table(runner):
+    result = runner.invoke(main, ["query", "statements-by-speaker", "-p", "speaker=napolitano"])
+    assert result.exit_code == 2
+    assert result.stdout == "", "no '(0 rows)' that would read as 'she said nothing'"
+    assert result.stderr.startswith(
+        "error: speaker: nothing in the graph is <https://w3id.org/scomm-kg/napolitano>; "
+        "did you mean: id/person/janet-napolitano (Janet Napolitano), "
+    )
+
+
+def test_a_name_like_nothing_in_the_graph_says_so(runner):
+    result = runner.invoke(main, ["query", "opt-out-attempts", "-p", "state=id/place/xyzzy"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: state: nothing in the graph is <https://w3id.org/scomm-kg/id/place/xyzzy>; "
+        "no name in the graph comes near it; look for one with the search query\n"
+    )
+
+
 def test_a_canned_query_as_csv_for_a_spreadsheet(runner):
     result = runner.invoke(main, ["query", "opt-out-attempts", "--format", "csv"])
     assert result.exit_code == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scomm_kg import queries
-from scomm_kg.queries import BadParameter, QueryNotFound
+from scomm_kg.queries import BadParameter, QueryNotFound, UnknownResource
 from scomm_kg.results import term_text
 
 from helpers import iri
@@ -267,6 +267,41 @@ def test_a_hostile_parameter_value_is_a_value_not_query_text(store):
 def test_an_iri_parameter_with_query_syntax_is_refused(store):
     with pytest.raises(BadParameter, match="not a usable IRI"):
         queries.run(store, "statements-by-speaker", {"speaker": "x> } ?s ?p ?o {<y"})
+
+
+def test_a_speaker_the_graph_does_not_know_is_an_error_that_suggests_the_nearest_names(store):
+    # Napolitano said plenty: "no rows" for a mistyped IRI would say she said nothing.
+    with pytest.raises(UnknownResource) as caught:
+        queries.run(store, "statements-by-speaker", {"speaker": "id/person/napolitano"})
+    error = caught.value
+    assert (error.parameter, error.iri) == ("speaker", iri("id/person/napolitano"))
+    assert error.suggestions[0] == (iri("id/person/janet-napolitano"), "Janet Napolitano")
+    assert str(error).startswith(
+        f"speaker: nothing in the graph is <{iri('id/person/napolitano')}>; "
+        "did you mean: id/person/janet-napolitano (Janet Napolitano), "
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "nearest"),
+    [
+        ("statements-by-speaker", {"speaker": "napolitano"}, "id/person/janet-napolitano"),
+        ("statements-by-speaker", {"speaker": "id/organization/icee"}, "id/organization/ice"),
+        ("opt-out-attempts", {"jurisdiction": "id/place/bostn"}, "id/place/boston-ma"),
+        ("contradictions", {"proposition": "scomm:Statemnt"}, "ontology#Statement"),
+    ],
+    ids=["bare-name", "typo-at-the-end", "optional-parameter", "ontology-term"],
+)
+def test_the_nearest_name_comes_first_among_the_suggestions(store, name, params, nearest):
+    with pytest.raises(UnknownResource) as caught:
+        queries.run(store, name, params)
+    assert caught.value.suggestions[0][0] == iri(nearest)
+
+
+def test_a_name_like_nothing_in_the_graph_gets_no_suggestions(store):
+    with pytest.raises(UnknownResource, match="no name in the graph comes near it") as caught:
+        queries.run(store, "statements-by-speaker", {"speaker": "id/person/xyzzy"})
+    assert caught.value.suggestions == ()
 
 
 def test_a_missing_required_parameter_says_which(store):

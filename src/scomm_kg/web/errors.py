@@ -12,7 +12,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..executor import QueryTimeout, WorkerCrashed
-from ..queries import BadParameter, QueryNotFound
+from ..queries import BadParameter, QueryNotFound, UnknownResource
 from ..service import Unrepresentable, UpdateRefused
 from ..store import (
     EngineError,
@@ -97,6 +97,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(BadParameter)
     def bad_parameter(e: BadParameter):
         return error_response(400, str(e), "bad parameter")
+
+    @app.errorhandler(UnknownResource)
+    def unknown_resource(e: UnknownResource):
+        suggestions = [{"iri": iri, "label": label} for iri, label in e.suggestions]
+        return error_response(
+            400,
+            str(e),
+            "unknown resource",
+            parameter=e.parameter,
+            iri=e.iri,
+            suggestions=suggestions,
+        )
 
     @app.errorhandler(QueryNotFound)
     def no_such_query(e: QueryNotFound):
