@@ -33,6 +33,25 @@ def test_a_canned_query_as_a_table(runner):
     assert result.output.rstrip().endswith("(2 rows)")
 
 
+def test_a_speaker_the_graph_does_not_know_is_an_error_not_an_empty_table(runner):
+    result = runner.invoke(main, ["query", "statements-by-speaker", "-p", "speaker=napolitano"])
+    assert result.exit_code == 2
+    assert result.stdout == "", "no '(0 rows)' that would read as 'she said nothing'"
+    assert result.stderr.startswith(
+        "error: speaker: nothing in the graph is <https://w3id.org/scomm-kg/napolitano>; "
+        "did you mean: id/person/janet-napolitano (Janet Napolitano), "
+    )
+
+
+def test_a_name_like_nothing_in_the_graph_says_so(runner):
+    result = runner.invoke(main, ["query", "opt-out-attempts", "-p", "state=id/place/xyzzy"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: state: nothing in the graph is <https://w3id.org/scomm-kg/id/place/xyzzy>; "
+        "no name in the graph comes near it; look for one with the search query\n"
+    )
+
+
 def test_a_canned_query_as_csv_for_a_spreadsheet(runner):
     result = runner.invoke(main, ["query", "opt-out-attempts", "--format", "csv"])
     assert result.exit_code == 0
@@ -79,16 +98,40 @@ def test_ad_hoc_sparql_with_month_dates(runner):
     assert result.output.splitlines() == ["y", "2010"]
 
 
+def test_ad_hoc_sparql_knows_the_projects_prefixes_without_prefix_lines(runner):
+    query = "SELECT ?s WHERE { ?s a scomm:OptOutAttempt ; dcterms:date ?d } ORDER BY ?d LIMIT 1"
+    result = runner.invoke(main, ["sparql", query, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].startswith("https://w3id.org/scomm-kg/id/event/")
+
+
+@pytest.mark.parametrize(
+    ("output", "header"),
+    [("table", ["s", "p", "o"]), ("tsv", ["?s", "?p", "?o"]), ("csv", ["s,p,o"])],
+)
+def test_select_star_prints_its_columns_in_the_order_the_query_names_them(runner, output, header):
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 5"  # as in the README
+    result = runner.invoke(main, ["sparql", query, "--format", output])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split() == header
+
+
 def test_ad_hoc_sparql_reads_standard_input(runner):
     result = runner.invoke(main, ["sparql", "-", "--format", "tsv"], input="ASK { ?s ?p ?o }")
     assert result.exit_code == 0
     assert "true" in result.output
 
 
-def test_a_malformed_query_says_where(runner):
-    result = runner.invoke(main, ["sparql", "SELECT * WHERE { ?s ?p }"])
+def test_a_malformed_query_shows_the_line_with_a_caret_on_standard_error(runner):
+    query = "SELECT ?s\nWHERE {\n  ?s a foaf:Person , ex:Thing .\n}"
+    result = runner.invoke(main, ["sparql", query])
     assert result.exit_code == 1
-    assert "error at 1:" in result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: line 3, column 30: undeclared prefix ex: (declare it with PREFIX ex: <…>)",
+        "3 |   ?s a foaf:Person , ex:Thing .",
+        "  |                              ^",
+    ]
 
 
 def test_service_is_refused(runner):

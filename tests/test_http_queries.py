@@ -471,6 +471,51 @@ def test_a_hostile_iri_value_is_refused(client):
     assert shown.rows == [] and any("not a usable IRI" in e for e in shown.errors)
 
 
+# --- A name the graph does not know -------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["json", "csv"])
+def test_a_speaker_the_graph_does_not_know_is_a_400_with_suggestions(client, suffix):
+    response = client.get(
+        f"/queries/statements-by-speaker.{suffix}", query_string={"speaker": "id/person/napolitano"}
+    )
+    body = assert_json_error(response, 400, "nothing in the graph is", "did you mean")
+    assert body["error"] == "unknown resource"
+    assert body["parameter"] == "speaker"
+    assert body["suggestions"][0] == {
+        "iri": iri("id/person/janet-napolitano"),
+        "label": "Janet Napolitano",
+    }
+
+
+def test_a_name_like_nothing_in_the_graph_is_a_400_without_suggestions(client):
+    response = client.get(
+        "/queries/opt-out-attempts.json", query_string={"jurisdiction": "id/place/xyzzy"}
+    )
+    body = assert_json_error(response, 400, "no name in the graph comes near it")
+    assert (body["parameter"], body["suggestions"]) == ("jurisdiction", [])
+
+
+def test_the_page_for_an_unknown_speaker_links_the_suggestions_to_their_answers(client, store):
+    shown = page(client, "/queries/statements-by-speaker", speaker="id/person/napolitano")
+    assert shown.errors == [f"speaker: nothing in the graph is <{iri('id/person/napolitano')}>"]
+    assert shown.rows == []
+    assert shown.inputs == {"speaker": "id/person/napolitano"}
+    # The suggestion asks the same question again, of the speaker the graph knows.
+    followed = client.get(shown.link("Janet Napolitano"), headers={"Accept": BROWSER})
+    assert followed.status_code == 200
+    answer = Page(followed.get_data(as_text=True))
+    assert answer.inputs == {"speaker": "id/person/janet-napolitano"}
+    expected = expected_rows(store, "statements-by-speaker", answer.inputs)
+    assert answer.table() == plain(expected) and len(expected) == 2
+
+
+def test_the_page_for_a_name_like_nothing_in_the_graph_points_to_the_search(client):
+    shown = page(client, "/queries/opt-out-attempts", jurisdiction="id/place/xyzzy")
+    assert any("no name in the graph comes near it" in error for error in shown.errors)
+    assert shown.link("Search the graph's names") == "/queries/search"
+
+
 @pytest.mark.parametrize(
     ("name", "parameter"),
     [("search", "text"), ("statements-by-speaker", "speaker"), ("timeline", "from")],

@@ -10,15 +10,17 @@ production; separate apps carry a small row limit, time limit or request size.
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from scomm_kg.loader import rdflib_quietly
+from scomm_kg.namespaces import PREFIXES as PROJECT_PREFIXES
 from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
 from scomm_kg.web import create_app
@@ -429,6 +431,20 @@ def test_select_in_every_results_format_reads_back_to_the_same_rows(
         assert rows == expected
 
 
+@pytest.mark.parametrize(("name", "media_type"), TABULAR, ids=[n for n, _ in TABULAR])
+def test_select_star_keeps_the_variable_order_of_the_query_in_every_format(
+    client, name, media_type
+):
+    response = get(client, {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}, media_type)
+    assert response.status_code == 200
+    if media_type == CSV:
+        header = response.get_data(as_text=True).splitlines()[0].split(",")
+    else:
+        answer = ox.parse_query_results(response.data, RESULTS_PARSERS[media_type])
+        header = [variable.value for variable in answer.variables]
+    assert header == ["s", "p", "o"]
+
+
 @pytest.mark.parametrize("media_type", [JSON, XML])
 def test_ask_in_json_and_xml(client, media_type):
     assert boolean(get(client, {"query": ASK_DC}, media_type)) is True
@@ -471,6 +487,14 @@ def test_graph_formats_by_format_parameter(client, name, media_type):
 @pytest.mark.parametrize(("value", "media_type"), [("ttl", TURTLE), ("nt", NTRIPLES)])
 def test_format_shorthands_for_graphs(client, value, media_type):
     assert get(client, {"query": DESCRIBE_DC, "format": value}).mimetype == media_type
+
+
+def test_a_query_may_use_the_projects_prefixes_without_declaring_them(client):
+    query = "SELECT ?attempt WHERE { ?attempt a scomm:OptOutAttempt ; dcterms:date ?date }"
+    assert len(solutions(get(client, {"query": query}))) == 7
+    # A PREFIX the query declares itself still means what it says.
+    redeclared = "PREFIX scomm: <http://example.org/not-scomm#>\n" + query
+    assert solutions(get(client, {"query": redeclared})) == []
 
 
 def test_turtle_answers_use_the_projects_prefixes(client):
@@ -730,6 +754,17 @@ def test_the_description_lists_every_result_format(client):
     assert formats == {W3C_FORMATS[name] for name in names}
 
 
+def test_the_description_declares_the_predeclared_prefixes_as_shacl_does(client):
+    graph = service_description(get(client, {}, TURTLE))
+    service = graph.value(predicate=RDF.type, object=SD.Service)
+    declared = {}
+    for declaration in graph.objects(service, SH.declare):
+        namespace = graph.value(declaration, SH.namespace)
+        assert namespace.datatype == XSD.anyURI
+        declared[str(graph.value(declaration, SH.prefix))] = str(namespace)
+    assert declared == PROJECT_PREFIXES
+
+
 def test_the_description_by_format_parameter_and_its_refusals(client):
     assert get(client, {"format": "rdfxml"}).mimetype == RDFXML
     assert get(client, {}, "image/png").status_code == 406
@@ -745,11 +780,29 @@ def test_the_description_does_not_count_against_the_row_limit(small_client):
 # --- Errors: short JSON, the right status, never a trace -----------------------------------
 
 
-def test_a_malformed_query_is_a_400_with_line_and_column(client):
-    query = "SELECT ?attempt\nWHERE { ?attempt a . }"
-    body = assert_json_error(get(client, {"query": query}), 400)
+def test_a_malformed_query_is_a_400_with_line_column_and_the_line_itself(client):
+    query = "SELECT ?attempt\nWHERE {\n  ?attempt a scomm:OptOutAttempt ; bogus:date ?d .\n}"
+    body = assert_json_error(get(client, {"query": query}), 400, "undeclared prefix bogus:")
     assert body["error"] == "malformed query"
-    assert body["line"] == 2 and isinstance(body["column"], int) and body["column"] > 0
+    assert (body["line"], body["column"]) == (3, 46)
+    assert body["message"].startswith("line 3, column 46: ")
+    assert "\\u{" not in body["message"], "no Unicode character ranges"
+    assert body["snippet"].splitlines() == [
+        "3 |   ?attempt a scomm:OptOutAttempt ; bogus:date ?d .",
+        "  |                                              ^",
+    ]
+
+
+def test_a_browser_sees_a_malformed_query_with_a_caret_under_the_error(client):
+    response = get(client, {"query": "SELECT * WHERE { ?s ?p ?o "}, BROWSER)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "at the end of the query: expected one of" in html.unescape(page)
+    snippet = page.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    assert html.unescape(snippet).splitlines() == [
+        "1 | SELECT * WHERE { ?s ?p ?o ",
+        "  |                           ^",
+    ]
 
 
 def test_a_malformed_direct_post_is_a_400_too(client):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scomm_kg import queries
-from scomm_kg.queries import BadParameter, QueryNotFound
+from scomm_kg.queries import BadParameter, QueryNotFound, UnknownResource
 from scomm_kg.results import term_text
 
 from helpers import iri
@@ -290,6 +290,41 @@ def test_an_iri_parameter_with_query_syntax_is_refused(store):
         queries.run(store, "statements-by-speaker", {"speaker": "x> } ?s ?p ?o {<y"})
 
 
+def test_a_speaker_the_graph_does_not_know_is_an_error_that_suggests_the_nearest_names(store):
+    # Napolitano said plenty: "no rows" for a mistyped IRI would say she said nothing.
+    with pytest.raises(UnknownResource) as caught:
+        queries.run(store, "statements-by-speaker", {"speaker": "id/person/napolitano"})
+    error = caught.value
+    assert (error.parameter, error.iri) == ("speaker", iri("id/person/napolitano"))
+    assert error.suggestions[0] == (iri("id/person/janet-napolitano"), "Janet Napolitano")
+    assert str(error).startswith(
+        f"speaker: nothing in the graph is <{iri('id/person/napolitano')}>; "
+        "did you mean: id/person/janet-napolitano (Janet Napolitano), "
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "nearest"),
+    [
+        ("statements-by-speaker", {"speaker": "napolitano"}, "id/person/janet-napolitano"),
+        ("statements-by-speaker", {"speaker": "id/organization/icee"}, "id/organization/ice"),
+        ("opt-out-attempts", {"jurisdiction": "id/place/bostn"}, "id/place/boston-ma"),
+        ("contradictions", {"proposition": "scomm:Statemnt"}, "ontology#Statement"),
+    ],
+    ids=["bare-name", "typo-at-the-end", "optional-parameter", "ontology-term"],
+)
+def test_the_nearest_name_comes_first_among_the_suggestions(store, name, params, nearest):
+    with pytest.raises(UnknownResource) as caught:
+        queries.run(store, name, params)
+    assert caught.value.suggestions[0][0] == iri(nearest)
+
+
+def test_a_name_like_nothing_in_the_graph_gets_no_suggestions(store):
+    with pytest.raises(UnknownResource, match="no name in the graph comes near it") as caught:
+        queries.run(store, "statements-by-speaker", {"speaker": "id/person/xyzzy"})
+    assert caught.value.suggestions == ()
+
+
 def test_a_missing_required_parameter_says_which(store):
     with pytest.raises(BadParameter, match="needs the parameter speaker"):
         queries.run(store, "statements-by-speaker", {})
@@ -303,6 +338,16 @@ def test_an_unknown_parameter_lists_the_accepted_ones(store):
 def test_a_date_parameter_must_be_a_real_day(store):
     with pytest.raises(BadParameter, match="YYYY-MM-DD"):
         queries.run(store, "timeline", {"from": "2011-02-30"})
+
+
+def test_a_canned_query_needs_no_prefix_lines_for_the_projects_prefixes(store, tmp_path):
+    (tmp_path / "statements.rq").write_text(
+        "#+ title: Statements\n#+ summary: Every statement.\n"
+        "SELECT ?statement WHERE { ?statement a scomm:Statement ; dcterms:date ?date }\n",
+        encoding="utf-8",
+    )
+    result = queries.run(store, "statements", directory=tmp_path)
+    assert len(result.rows) > 3
 
 
 def test_an_unknown_query_lists_the_known_ones():

@@ -59,3 +59,37 @@ def test_an_update_is_recognised_after_its_prologue():
     update = "PREFIX x: <http://x/> INSERT DATA { <a:b> <a:c> 1 }"
     assert querytext.update_keyword(update) == "INSERT"
     assert querytext.update_keyword("SELECT * { ?s ?p ?o }") is None
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("SELECT * WHERE { BIND(1 AS ?zeta) BIND(2 AS ?alpha) }", ["zeta", "alpha"]),
+        ("select distinct * { ?s ?p ?o }", ["s", "p", "o"]),
+        ("SELECT REDUCED*{ $s ?p $o }", ["s", "p", "o"]),
+        # Comments, strings and IRIs hold no variables.
+        (
+            'SELECT * { # ?c first\n ?b <http://x/?a> "?a" , """?a""" . ?a ?p ?c }',
+            ["b", "a", "p", "c"],
+        ),
+        # A subquery's variables count where they first appear.
+        ("SELECT * { { SELECT ?b ?a { ?a ?p ?b } } ?c ?d ?a }", ["b", "a", "p", "c", "d"]),
+        ("PREFIX select: <http://x/> SELECT * { ?y select:p ?x }", ["y", "x"]),
+    ],
+)
+def test_the_variables_of_select_star_in_order_of_first_appearance(query, variables):
+    assert querytext.star_variables(query) == variables
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?o ?s { ?s ?p ?o }",
+        "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { { SELECT * { ?s ?p ?o } } }",
+        "ASK { ?s ?p ?o }",
+        "# SELECT * { ?a ?b ?c }\nSELECT ?c { ?a ?b ?c }",
+    ],
+)
+def test_only_a_select_star_query_has_its_variables_reordered(query):
+    assert querytext.star_variables(query) is None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scomm_kg.namespaces import PREFIXES
 from scomm_kg.settings import documented
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,13 @@ def test_every_setting_is_documented_with_its_default():
         assert row in README, f"README lacks the row: {row}"
 
 
+def test_every_predeclared_prefix_is_listed_with_its_namespace():
+    for name, namespace in PREFIXES.items():
+        row = f"| `{name}:` | `{namespace}` |"
+        assert row in README, f"README lacks the row: {row}"
+
+
 @pytest.mark.parametrize("query", re.findall(r"```sparql\n(.*?)```", README, re.DOTALL))
 def test_every_sparql_example_answers(store, query):
-    result = store.query(query)
+    result = store.query(query, prefixes=PREFIXES)  # as every query sees them
     assert len(result.rows) > 0

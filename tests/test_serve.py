@@ -53,7 +53,7 @@ def test_every_request_is_logged_as_one_json_line(store, caplog):
 class FailingStore(GraphStore):
     """A store whose engine fails on every query, as a corrupt on-disk store might."""
 
-    def _query(self, sparql, bindings, dataset, base_iri, row_limit):
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit):
         raise EngineError("internal engine state: pointer 0xdeadbeef in table t_secret")
 
     def replace_all(self, nquads):

@@ -53,9 +53,73 @@ def test_the_row_cap_refuses_a_larger_result(small):
     assert len(small.query("SELECT ?s { ?s ?p ?o }", row_limit=2).rows) == 2
 
 
-def test_a_syntax_error_carries_the_position(small):
-    with pytest.raises(QuerySyntaxError, match="error at 1:"):
-        small.query("SELECT ?s { ?s ?p }")
+@pytest.mark.parametrize(
+    ("query", "message", "snippet"),
+    [
+        (
+            "SELECT ?s WHERE { ?s a foo:T }",
+            "line 1, column 29: undeclared prefix foo: (declare it with PREFIX foo: <…>)",
+            ["1 | SELECT ?s WHERE { ?s a foo:T }", "  |                             ^"],
+        ),
+        (
+            "SELECT ?s WHERE { ?s ?p ?o ",
+            'line 1, column 28, at the end of the query: expected one of ",", ".", ";", "{", '
+            '"{|", "}", "~"',
+            ["1 | SELECT ?s WHERE { ?s ?p ?o ", "  |                            ^"],
+        ),
+        (
+            "SELECT ?s\nWHERE {\n  ?s a foo:Thing ;\n     ?p ?o .\n}",
+            "line 3, column 17: undeclared prefix foo: (declare it with PREFIX foo: <…>)",
+            ["3 |   ?s a foo:Thing ;", "  |                 ^"],
+        ),
+        (
+            "SELECT ?s WHERE { ?s ?p ?o } LIMIT",
+            "line 1, column 35, at the end of the query: expected one of GROUP, LATERAL, ORDER, "
+            "SERVICE, a digit",
+            ["1 | SELECT ?s WHERE { ?s ?p ?o } LIMIT", "  |                                   ^"],
+        ),
+    ],
+    ids=["unknown-prefix", "missing-brace", "on-line-3", "end-of-input"],
+)
+def test_a_syntax_error_shows_the_line_with_a_caret_and_what_may_come_there(
+    small, query, message, snippet
+):
+    with pytest.raises(QuerySyntaxError) as caught:
+        small.query(query)
+    error = caught.value
+    assert error.message == message  # no Unicode character ranges, no parser internals
+    assert error.snippet.splitlines() == snippet
+    assert message.startswith(f"line {error.line}, column {error.column}")
+    assert str(error) == f"{message}\n{error.snippet}"
+
+
+def test_prefixes_given_to_the_store_spare_the_query_its_prefix_lines(small):
+    result = small.query("SELECT ?s { ?s ex:p ?o }", prefixes={"ex": "http://ex.org/"})
+    assert subjects(result) == ["http://ex.org/a", "http://ex.org/b"]
+    with pytest.raises(QuerySyntaxError):  # the store itself knows no prefix
+        small.query("SELECT ?s { ?s ex:p ?o }")
+
+
+def test_a_prefix_the_query_declares_itself_wins_over_a_given_one(small):
+    query = "PREFIX ex: <http://ex.org/elsewhere/> SELECT ?s { ?s ex:p ?o }"
+    assert small.query(query, prefixes={"ex": "http://ex.org/"}).rows == ()
+
+
+def test_a_syntax_error_on_a_long_line_shows_the_part_around_the_column(small):
+    patterns = " . ".join(f"?s {'zz' if i == 20 else 'ex'}:p{i} ?o{i}" for i in range(40))
+    with pytest.raises(QuerySyntaxError, match="undeclared prefix zz:") as caught:
+        small.query(f"SELECT * WHERE {{ {patterns} }}", prefixes={"ex": "http://ex.org/"})
+    line, caret = caught.value.snippet.splitlines()
+    assert len(line) < 110 and line.startswith("1 | …") and line.endswith("…")
+    assert line[: caret.index("^")].endswith(" zz:p20")
+
+
+def test_select_star_lists_the_variables_in_the_order_the_query_names_them(small):
+    result = small.query("SELECT * WHERE { BIND(1 AS ?zeta) BIND(2 AS ?alpha) }")
+    assert result.variables == ("zeta", "alpha")
+    # "?b" in a string or an IRI is no variable; ?b is first named after ?c.
+    query = 'SELECT * { ?s <http://ex.org/p> ?c FILTER(?c != "?b") BIND(<http://x/?b> AS ?b) }'
+    assert small.query(query).variables == ("s", "c", "b")
 
 
 def test_service_is_refused_before_the_engine_sees_it(small):

@@ -15,7 +15,7 @@ from .namespaces import PREFIXES
 from .results import AskResult, GraphResult, format_by_name, serialize, term_text
 from .service import QueryRequest, QueryService, result_kind
 from .settings import Settings
-from .store import QueryError
+from .store import GraphStore, QueryError
 
 TABLE_CELL_WIDTH = 60
 
@@ -84,7 +84,11 @@ def queries_command() -> None:
     show_default=True,
 )
 def query_command(name: str, params: tuple[str, ...], output: str) -> None:
-    """Run the canned query NAME (see `scomm-kg queries`) on the validated graph."""
+    """Run the canned query NAME (see `scomm-kg queries`) on the validated graph.
+
+    Exits 2 when a parameter is wrong, including an IRI that names nothing in the graph (with
+    the nearest names found), rather than printing an empty table.
+    """
     values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -99,7 +103,13 @@ def query_command(name: str, params: tuple[str, ...], output: str) -> None:
         bindings = queries.bind(query, values, settings.base_iri)
     except (queries.QueryNotFound, queries.BadParameter) as error:
         raise click.UsageError(str(error.args[0])) from error
-    _run_and_print(settings, QueryRequest(query.text, bindings=bindings), output)
+    store = _store(settings)
+    try:
+        queries.require_known(store, query, values, bindings, settings.base_iri)
+    except queries.UnknownResource as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    _run_and_print(settings, QueryRequest(query.text, bindings=bindings), output, store)
 
 
 @main.command("sparql")
@@ -117,9 +127,11 @@ def sparql_command(query: str, output: str) -> None:
     _run_and_print(_settings(), QueryRequest(text), output)
 
 
-def _run_and_print(settings: Settings, request: QueryRequest, output: str) -> None:
+def _run_and_print(
+    settings: Settings, request: QueryRequest, output: str, store: GraphStore | None = None
+) -> None:
     """Run a query under the settings' time, row and memory limits and print its result."""
-    service = QueryService(_store(settings), settings)
+    service = QueryService(store or _store(settings), settings)
     try:
         result_kind(request.sparql)
         result = service.result(request)

@@ -1,4 +1,9 @@
-"""The SPARQL 1.1 Service Description of the endpoint, with VoID counts per graph."""
+"""The SPARQL 1.1 Service Description of the endpoint, with VoID counts per graph.
+
+The prefixes every query sees predeclared are stated the way SHACL declares prefixes
+(``sh:declare [ sh:prefix "scomm" ; sh:namespace "…"^^xsd:anyURI ]``), as other public
+endpoints describe theirs, so that a client can read them from the description.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from .namespaces import PREFIXES
 from .results import GRAPH_FORMATS, TABULAR_FORMATS, GraphResult
 
 SD = PREFIXES["sd"]
+SH = PREFIXES["sh"]
 VOID = PREFIXES["void"]
 FORMATS = "http://www.w3.org/ns/formats/"
 # W3C's unique URIs for file formats (https://www.w3.org/ns/formats/), by our format names.
@@ -29,9 +35,14 @@ FORMAT_IRIS = {
 
 
 def service_description(
-    endpoint: str, graph_sizes: Mapping[str, int], default_size: int, title: str
+    endpoint: str,
+    graph_sizes: Mapping[str, int],
+    default_size: int,
+    title: str,
+    prefixes: Mapping[str, str] | None = None,
 ) -> GraphResult:
-    """What the endpoint at ``endpoint`` offers, and the graphs it holds with their sizes."""
+    """What the endpoint at ``endpoint`` offers: its predeclared ``prefixes``, its graphs and
+    their sizes."""
     service = ox.BlankNode("service")
     dataset = ox.BlankNode("dataset")
     default = ox.BlankNode("defaultGraph")
@@ -55,6 +66,12 @@ def service_description(
         add(service, SD + "resultFormat", ox.NamedNode(FORMATS + FORMAT_IRIS[fmt.name]))
     add(service, PREFIXES["dcterms"] + "title", ox.Literal(title, language="en"))
     add(service, PREFIXES["dcterms"] + "hasVersion", ox.Literal(__version__))
+    for name, namespace in sorted((prefixes or {}).items()):
+        declaration = ox.BlankNode(f"prefix-{name}")
+        add(service, SH + "declare", declaration)
+        add(declaration, SH + "prefix", ox.Literal(name))
+        any_uri = ox.NamedNode(PREFIXES["xsd"] + "anyURI")
+        add(declaration, SH + "namespace", ox.Literal(namespace, datatype=any_uri))
     add(service, SD + "defaultDataset", dataset)
     add(dataset, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Dataset"))
     add(dataset, SD + "defaultGraph", default)

@@ -112,6 +112,16 @@ VANN = Namespace(PREFIXES["vann"])
 VOID = Namespace(PREFIXES["void"])
 
 
+def short_iri(iri: str, base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """prefix:local for known vocabularies, the path for the graph's own IRIs, else the IRI."""
+    if iri.startswith(base_iri) and not iri.startswith(PREFIXES["scomm"]):
+        return iri[len(base_iri) :]
+    for name, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{name}:{iri[len(namespace) :]}"
+    return iri
+
+
 def sparql_prefixes() -> str:
     """The PREFIX lines of every known prefix, for queries that want them all."""
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())

@@ -11,10 +11,15 @@ Parameter values are turned into RDF terms here and handed to the engine as bind
 must therefore be projected by the query's SELECT clause; an optional parameter left out
 leaves its variable free, which usually means "all". In a FILTER, test an optional parameter
 with ``COALESCE(test, true)``: the engine folds ``BOUND(?param)`` to false before substituting.
+
+An IRI parameter must name something in the graph: ``prepare`` binds the values, then asks the
+store whether each IRI occurs in any graph, and raises UnknownResource, with the nearest names
+the ``search`` query finds, if one does not. A mistyped speaker must not read as "said nothing".
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import resources
-from .namespaces import DEFAULT_BASE_IRI, PREFIXES
+from .namespaces import DEFAULT_BASE_IRI, PREFIXES, short_iri
 from .results import QueryResult
 from .store import GraphStore
 
@@ -45,6 +50,36 @@ class QueryNotFound(KeyError):
 
 class BadParameter(ValueError):
     """A parameter is unknown, missing or not of its declared kind; the message says which."""
+
+
+class UnknownResource(BadParameter):
+    """An IRI parameter names nothing in the graph; an empty answer would read as "none".
+
+    ``suggestions`` are (IRI, label) pairs of resources whose names come nearest the value.
+    """
+
+    def __init__(
+        self,
+        parameter: str,
+        iri: str,
+        suggestions: tuple[tuple[str, str], ...] = (),
+        base_iri: str = DEFAULT_BASE_IRI,
+    ):
+        self.parameter = parameter
+        self.iri = iri
+        self.suggestions = tuple(suggestions)
+        self.base_iri = base_iri
+        self.problem = f"{parameter}: nothing in the graph is <{iri}>"
+        if self.suggestions:
+            named = ", ".join(f"{short_iri(i, base_iri)} ({label})" for i, label in suggestions)
+            hint = f"did you mean: {named}?"
+        else:
+            hint = "no name in the graph comes near it; look for one with the search query"
+        super().__init__(f"{self.problem}; {hint}")
+
+    def __reduce__(self):
+        # Rebuilt from its fields, so that it crosses a process boundary (pickle) intact.
+        return (type(self), (self.parameter, self.iri, self.suggestions, self.base_iri))
 
 
 @dataclass(frozen=True)
@@ -178,6 +213,86 @@ def expand_iri(raw: str, base_iri: str = DEFAULT_BASE_IRI, name: str = "value") 
     return text
 
 
+# Whether an IRI occurs anywhere in any graph, as subject, predicate or object.
+_NAMES_SOMETHING = (
+    "ASK { GRAPH ?graph { { ?iri ?p ?o } UNION { ?s ?iri ?o } UNION { ?s ?p ?iri } } }"
+)
+MAX_SUGGESTIONS = 3
+_MIN_SEARCH = 3  # shorter texts are part of too many names to suggest anything
+
+
+def require_known(
+    store: GraphStore,
+    query: CannedQuery,
+    values: Mapping[str, str],
+    bindings: Mapping[str, ox.NamedNode | ox.Literal],
+    base_iri: str = DEFAULT_BASE_IRI,
+) -> None:
+    """UnknownResource, with suggestions, for an IRI parameter that names nothing in the store.
+
+    Without this, a mistyped speaker would answer "no rows", which reads as "said nothing".
+    """
+    for param in query.params:
+        term = bindings.get(param.name)
+        if param.kind != "iri" or term is None:
+            continue
+        found = store.query(_NAMES_SOMETHING, bindings={"iri": term})
+        if not found.value:
+            nearest = suggest(store, values[param.name], term.value)
+            raise UnknownResource(param.name, term.value, nearest, base_iri)
+
+
+def suggest(store: GraphStore, raw: str, iri: str) -> tuple[tuple[str, str], ...]:
+    """(IRI, label) of the resources whose names come nearest ``raw``, best first.
+
+    The search query is asked for the text as given; failing that, for the words of its last
+    path segment (``id/person/napolitano`` → "napolitano"), then for each word, then for the
+    start of each word (a typo is usually near the end). Resources beside ``iri``
+    (``id/person/…``) come first, then those whose labels are most like the words.
+    """
+    segment = re.split(r"[/#:]", raw.strip().strip("<>").rstrip("/#"))[-1]
+    words = [w for w in re.split(r"[\W_]+", segment) if w]
+    attempts = [
+        [raw.strip()],
+        [" ".join(words)],
+        words,
+        [w[: max(_MIN_SEARCH, len(w) * 2 // 3)] for w in words],
+    ]
+    labels: dict[str, str] = {}
+    names: dict[str, set[str]] = {}  # every name of a resource that the search matched
+    for texts in attempts:
+        for text in dict.fromkeys(t for t in texts if len(t) >= _MIN_SEARCH):
+            for row in run(store, "search", {"text": text}).rows:
+                resource, label = row["resource"].value, row["label"].value
+                labels.setdefault(resource, label)
+                names.setdefault(resource, {label}).update(row["matches"].value.split(" | "))
+        if labels:
+            break
+    wanted = " ".join(words).lower() or raw.lower()
+    beside = re.sub(r"[^/#]*$", "", iri)
+
+    def nearness(resource: str) -> tuple:
+        similar = max(
+            difflib.SequenceMatcher(None, wanted, name.lower()).ratio() for name in names[resource]
+        )
+        return (not resource.startswith(beside), -similar, labels[resource], resource)
+
+    nearest = sorted(labels, key=nearness)[:MAX_SUGGESTIONS]
+    return tuple((resource, labels[resource]) for resource in nearest)
+
+
+def prepare(
+    store: GraphStore,
+    query: CannedQuery,
+    values: Mapping[str, str],
+    base_iri: str = DEFAULT_BASE_IRI,
+) -> dict[str, ox.NamedNode | ox.Literal]:
+    """bind() the raw values, then require_known(): the bindings to run the query with."""
+    bindings = bind(query, values, base_iri)
+    require_known(store, query, values, bindings, base_iri)
+    return bindings
+
+
 def run(
     store: GraphStore,
     name: str,
@@ -185,8 +300,9 @@ def run(
     *,
     base_iri: str = DEFAULT_BASE_IRI,
     row_limit: int | None = None,
+    directory: Path | None = None,
 ) -> QueryResult:
-    """Run the canned query ``name`` with raw parameter ``values``."""
-    query = get(name)
-    bindings = bind(query, values or {}, base_iri)
-    return store.query(query.text, bindings=bindings, row_limit=row_limit)
+    """Run the canned query ``name`` with raw parameter ``values``, the prefixes predeclared."""
+    query = get(name, directory)
+    bindings = prepare(store, query, values or {}, base_iri)
+    return store.query(query.text, bindings=bindings, prefixes=PREFIXES, row_limit=row_limit)

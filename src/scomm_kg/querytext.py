@@ -1,8 +1,9 @@
 """What a SPARQL query text asks for, read without running it.
 
-A small lexer drops comments, IRIs and string literals, then reads the bare keywords that are
-left. That is enough to learn the query form (to negotiate a response format before running),
-whether the text is an update rather than a query, and how deep it nests. The engine still
+A small lexer drops comments, IRIs and string literals, then reads the bare keywords and
+variables that are left. That is enough to learn the query form (to negotiate a response format
+before running), whether the text is an update rather than a query, how deep it nests, and the
+order in which a SELECT * query names its variables. The engine still
 parses the query and reports syntax errors with their position.
 
 Refusing SERVICE needs more than a lexer: "<" is both less-than and the start of an IRI, and a
@@ -35,6 +36,9 @@ _SKIPPED = re.compile(
 # A keyword is a bare word: not part of a variable (?x $x), prefixed name (ex:x x:), language
 # tag (@en), blank node label (_:x) or longer name.
 _KEYWORD = re.compile(r"(?<![\w?$:@.\-])([A-Za-z]+)(?![\w:\-])")
+_VARIABLE = re.compile(r"[?$](\w+)")
+# What follows the SELECT of a SELECT * query: the star, perhaps after DISTINCT or REDUCED.
+_STAR = re.compile(r"\s*(?:(?:DISTINCT|REDUCED)(?![\w:\-])\s*)?\*", re.IGNORECASE)
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 FORBIDDEN = {
     "SERVICE": "SERVICE is not allowed: this endpoint never calls other SPARQL services",
@@ -52,6 +56,22 @@ def query_form(sparql: str) -> str | None:
     for word in keywords(sparql):
         if word in QUERY_FORMS:
             return word
+    return None
+
+
+def star_variables(sparql: str) -> list[str] | None:
+    """For a SELECT * query, its variables in order of first appearance; None for any other.
+
+    SPARQL gives SELECT * the in-scope variables in the order they appear in the query; an
+    engine that lists them otherwise can be set right with this. Variables in comments, IRIs
+    and strings do not count.
+    """
+    stripped = _SKIPPED.sub(" ", sparql)
+    for match in _KEYWORD.finditer(stripped):
+        if match.group(1).upper() in QUERY_FORMS:
+            if match.group(1).upper() != "SELECT" or not _STAR.match(stripped, match.end()):
+                return None
+            return list(dict.fromkeys(_VARIABLE.findall(stripped, match.end())))
     return None
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import querytext
 from .executor import ForkExecutor, InlineExecutor, network_isolation_available
+from .namespaces import PREFIXES
 from .results import (
     GRAPH_FORMATS,
     TABULAR_FORMATS,
@@ -88,11 +89,16 @@ def formats_for(kind: str) -> tuple[Format, ...]:
 
 
 class QueryService:
-    """Runs queries against one store under the settings' time, row and memory limits."""
+    """Runs queries against one store under the settings' time, row and memory limits.
+
+    Every query sees the project's prefixes predeclared (as on Wikidata's query service or
+    Fuseki), so that ``scomm:Statement`` needs no PREFIX line; a query's own PREFIX wins.
+    """
 
     def __init__(self, store: GraphStore, settings: Settings, *, isolate: bool = True):
         self.store = store
         self.settings = settings
+        self.prefixes: Mapping[str, str] = PREFIXES
         if isolate:
             memory = settings.query_memory_mb * 1024 * 1024 or None
             network = network_isolation_available()
@@ -103,30 +109,37 @@ class QueryService:
             self.executor = InlineExecutor()
 
     def answer(self, request: QueryRequest, fmt: Format, prefixes=None) -> Answer:
-        """Run the query and serialize its result; raises the store's and executor's errors."""
+        """Run the query and serialize its result; raises the store's and executor's errors.
+
+        ``prefixes`` are those a graph answer is written with (in Turtle, TriG, RDF/XML).
+        """
         limit = self.settings.row_limit
-        return self.executor.run(_run_and_serialize, self.store, request, fmt, limit, prefixes)
+        return self.executor.run(
+            _run_and_serialize, self.store, request, limit, self.prefixes, fmt, prefixes
+        )
 
     def result(self, request: QueryRequest) -> QueryResult:
         """Run the query and return its result objects, for pages that render them."""
-        return self.executor.run(_run, self.store, request, self.settings.row_limit)
+        limit = self.settings.row_limit
+        return self.executor.run(_run, self.store, request, limit, self.prefixes)
 
 
-def _run(store, request: QueryRequest, row_limit: int) -> QueryResult:
-    """In the worker: the query under the row cap."""
+def _run(store, request: QueryRequest, row_limit: int, declared: Mapping[str, str]) -> QueryResult:
+    """In the worker: the query under the row cap, with the service's prefixes declared."""
     return store.query(
         request.sparql,
         bindings=request.bindings,
         default_graphs=request.default_graphs,
         named_graphs=request.named_graphs,
         base_iri=request.base_iri,
+        prefixes=declared,
         row_limit=row_limit,
     )
 
 
-def _run_and_serialize(store, request: QueryRequest, fmt: Format, row_limit: int, prefixes):
-    """In the worker: the query, then the bytes of its answer."""
-    result = _run(store, request, row_limit)
+def _run_and_serialize(store, request, row_limit, declared, fmt: Format, prefixes):
+    """In the worker: the query, then the bytes of its answer (graphs written with prefixes)."""
+    result = _run(store, request, row_limit, declared)
     if isinstance(result, SelectResult):
         kind, size = "select", len(result.rows)
     elif isinstance(result, AskResult):

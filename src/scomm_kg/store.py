@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import querytext
+from . import parse_errors, querytext
 from .results import AskResult, GraphResult, QueryResult, SelectResult
 
 
@@ -27,7 +27,24 @@ class QueryError(Exception):
 
 
 class QuerySyntaxError(QueryError):
-    """The query does not parse; the message carries the parser's words and position."""
+    """The query does not parse: why and where, and the offending line with a caret.
+
+    ``line`` and ``column`` count from 1 and are None when the parser gave no position; str()
+    is the message followed by the snippet, for a terminal.
+    """
+
+    def __init__(
+        self, message: str, line: int | None = None, column: int | None = None, snippet: str = ""
+    ):
+        # args holds every field, so that the error survives pickling across the fork.
+        super().__init__(message, line, column, snippet)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.snippet = snippet
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.snippet}" if self.snippet else self.message
 
 
 class ForbiddenQuery(QueryError):
@@ -75,12 +92,16 @@ class GraphStore(ABC):
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
         row_limit: int | None = None,
     ) -> QueryResult:
         """Run a read-only query; ``bindings`` replace variables before evaluation.
 
         ``base_iri`` resolves relative IRIs in the query (the SPARQL Protocol lets a service
-        use its endpoint URL); ``row_limit`` caps the rows or triples of the result.
+        use its endpoint URL); ``prefixes`` (name → namespace IRI) are predeclared, a PREFIX
+        of the query's own winning over one of the same name; ``row_limit`` caps the rows or
+        triples of the result. A SELECT * result lists its variables in the order the query
+        first names them, as SPARQL defines it, whatever order the engine gives.
         """
         depth = querytext.nesting_depth(sparql)
         if depth > querytext.MAX_NESTING:
@@ -92,10 +113,13 @@ class GraphStore(ABC):
         if reason:
             raise ForbiddenQuery(reason)
         dataset = (default_graphs, named_graphs)
-        return self._query(sparql, bindings or {}, dataset, base_iri, row_limit)
+        result = self._query(sparql, bindings or {}, dataset, base_iri, prefixes or {}, row_limit)
+        if isinstance(result, SelectResult):
+            result = _in_query_order(result, querytext.star_variables(sparql))
+        return result
 
     @abstractmethod
-    def _query(self, sparql, bindings, dataset, base_iri, row_limit) -> QueryResult:
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
         """Backend part of :meth:`query`, after the guard."""
 
     @abstractmethod
@@ -122,9 +146,10 @@ class OxigraphStore(GraphStore):
         self._path = path
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
 
-    def _query(self, sparql, bindings, dataset, base_iri, row_limit) -> QueryResult:
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
         default_graphs, named_graphs = dataset
-        options: dict = {"base_iri": base_iri}
+        # Oxigraph lets a PREFIX declared in the query override one of these.
+        options: dict = {"base_iri": base_iri, "prefixes": dict(prefixes)}
         if default_graphs is not None or named_graphs is not None:
             options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
             options["named_graphs"] = [_graph_name(g) for g in named_graphs or ()]
@@ -134,7 +159,7 @@ class OxigraphStore(GraphStore):
             answer = self._store.query(sparql, **options)
             return _collect(answer, row_limit)
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from error
+            raise QuerySyntaxError(*parse_errors.explain(sparql, str(error))) from error
         except (OSError, RuntimeError, ValueError, TypeError) as error:
             raise EngineError(str(error)) from error
 
@@ -178,6 +203,18 @@ def _graph_name(iri: str) -> ox.NamedNode:
         return ox.NamedNode(iri)
     except ValueError as error:
         raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
+
+
+def _in_query_order(result: SelectResult, order: list[str] | None) -> SelectResult:
+    """A SELECT * result with its variables as the query names them (engines may sort them).
+
+    Variables the query text did not show (the lexer can miss one) keep the engine's order, last.
+    """
+    if order is None:
+        return result
+    first = [name for name in order if name in result.variables]
+    rest = [name for name in result.variables if name not in first]
+    return SelectResult((*first, *rest), result.rows)
 
 
 def _collect(answer, row_limit: int | None) -> QueryResult:

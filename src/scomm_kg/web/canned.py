@@ -8,6 +8,7 @@ from flask import Blueprint, g, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import queries
+from ..namespaces import short_iri
 from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
 from . import context, display
@@ -58,7 +59,9 @@ def _values(params: MultiDict) -> dict[str, str]:
 
 
 def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest:
-    bindings = queries.bind(query, values, context.settings().base_iri)
+    """The query with its parameters bound, each IRI naming something in the graph."""
+    store = context.service().store
+    bindings = queries.prepare(store, query, values, context.settings().base_iri)
     query_request = QueryRequest(query.text, bindings=bindings)
     g.query_digest = query_request.digest
     return query_request
@@ -80,11 +83,17 @@ def _format(suffix: str | None, params: MultiDict):
 def _page(query: queries.CannedQuery, values: dict[str, str]):
     """The query's page: its form, its SPARQL and, once the parameters suffice, its rows."""
     missing = [p.name for p in query.params if p.required and not values.get(p.name)]
-    result, error = None, None
+    result, error, suggestions, search = None, None, [], None
     if not missing:
         try:
             result = context.service().result(_request(query, values))
             g.rows = len(result.rows)
+        except queries.UnknownResource as exc:
+            # The suggestions become links that ask the question again; without any, the
+            # search page is where to look for the right name.
+            suggestions = _suggestions(query, values, exc)
+            error = exc.problem if suggestions else str(exc)
+            search = None if suggestions else url_for("canned.run", name="search")
         except queries.BadParameter as exc:
             error = str(exc)
     return render_template(
@@ -94,11 +103,24 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
         values=values,
         missing=missing,
         error=error,
+        suggestions=suggestions,
+        search=search,
         result=result,
         cell=lambda term: display.cell(term, context.settings().base_iri),
         heading=display.heading,
         downloads={f.name: _download_url(query.name, f.name, values) for f in TABULAR_FORMATS},
     )
+
+
+def _suggestions(query, values: dict[str, str], unknown: queries.UnknownResource) -> list[dict]:
+    """Each suggestion with the URL of this question asked again with it."""
+    url = url_for("canned.run", name=query.name)
+    found = []
+    for iri, label in unknown.suggestions:
+        short = short_iri(iri, context.settings().base_iri)
+        again = urlencode({**values, unknown.parameter: short})
+        found.append({"label": label, "short": short, "url": f"{url}?{again}"})
+    return found
 
 
 def _download_url(name: str, suffix: str, values: dict[str, str]) -> str:

@@ -6,7 +6,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from ..namespaces import PREFIXES
+from ..namespaces import short_iri
 from ..results import term_text, term_to_json
 
 
@@ -17,16 +17,6 @@ def cell(term, base_iri: str) -> Markup:
     if term_to_json(term)["type"] == "uri":
         return Markup('<a href="{0}">{1}</a>').format(term.value, short_iri(term.value, base_iri))
     return escape(term_text(term))
-
-
-def short_iri(iri: str, base_iri: str) -> str:
-    """prefix:local for known vocabularies, the path for the graph's own IRIs."""
-    if iri.startswith(base_iri) and not iri.startswith(PREFIXES["scomm"]):
-        return iri[len(base_iri) :]
-    for name, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{name}:{iri[len(namespace) :]}"
-    return iri
 
 
 def heading(variable: str) -> str:

@@ -6,14 +6,13 @@ Machines get JSON ({"error", "message", …}); a browser that asks for HTML gets
 from __future__ import annotations
 
 import logging
-import re
 from http import HTTPStatus
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..executor import QueryTimeout, WorkerCrashed
-from ..queries import BadParameter, QueryNotFound
+from ..queries import BadParameter, QueryNotFound, UnknownResource
 from ..service import Unrepresentable, UpdateRefused
 from ..store import (
     EngineError,
@@ -26,7 +25,6 @@ from ..store import (
 from .negotiation import NotAcceptable, UnknownFormat, prefers_html
 
 log = logging.getLogger(__name__)
-_POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
 class BadRequest(Exception):
@@ -38,10 +36,16 @@ class BadRequest(Exception):
 
 
 def error_response(status: int, message: str, error: str | None = None, **extra) -> Response:
-    """The error as JSON, or as a page for a browser; ``error`` defaults to the status phrase."""
+    """The error as JSON, or as a page for a browser; ``error`` defaults to the status phrase.
+
+    ``extra`` fields join the JSON body; the page shows a ``snippet`` of the query under the
+    message.
+    """
     error = error or HTTPStatus(status).phrase.lower()
     if prefers_html(request.headers.get("Accept"), (), "tabular"):
-        page = render_template("error.html", status=status, error=error, message=message)
+        page = render_template(
+            "error.html", status=status, error=error, message=message, extra=extra
+        )
         return Response(page, status=status, mimetype="text/html")
     response = jsonify({"error": error, "message": message, **extra})
     response.status_code = status
@@ -62,9 +66,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(QuerySyntaxError)
     def malformed(e: QuerySyntaxError):
-        match = _POSITION.search(str(e))
-        extra = {"line": int(match[1]), "column": int(match[2])} if match else {}
-        return error_response(400, str(e), "malformed query", **extra)
+        extra = {}
+        if e.line is not None:
+            extra = {"line": e.line, "column": e.column, "snippet": e.snippet}
+        return error_response(400, e.message, "malformed query", **extra)
 
     @app.errorhandler(ForbiddenQuery)
     def forbidden(e: ForbiddenQuery):
@@ -92,6 +97,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(BadParameter)
     def bad_parameter(e: BadParameter):
         return error_response(400, str(e), "bad parameter")
+
+    @app.errorhandler(UnknownResource)
+    def unknown_resource(e: UnknownResource):
+        suggestions = [{"iri": iri, "label": label} for iri, label in e.suggestions]
+        return error_response(
+            400,
+            str(e),
+            "unknown resource",
+            parameter=e.parameter,
+            iri=e.iri,
+            suggestions=suggestions,
+        )
 
     @app.errorhandler(QueryNotFound)
     def no_such_query(e: QueryNotFound):

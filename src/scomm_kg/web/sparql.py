@@ -127,12 +127,13 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
 
 def _describe(params: MultiDict) -> Response:
     fmt = negotiate(params, GRAPH_FORMATS, "graph")
-    store = context.service().store
+    service = context.service()
     description = service_description(
         request.base_url,
-        store.graph_sizes(),
-        store.default_graph_size(),
+        service.store.graph_sizes(),
+        service.store.default_graph_size(),
         "scomm-kg: Secure Communities provenance graph",
+        service.prefixes,
     )
     return send(serialize(description, fmt, PREFIXES), fmt.media_type)
 
