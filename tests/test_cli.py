@@ -6,10 +6,13 @@ import csv
 import io
 import json
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
 from scomm_kg.cli import main
+
+RESULTS_FORMATS = {"tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
 
 @pytest.fixture
@@ -169,3 +172,73 @@ def test_two_exports_are_identical(runner):
         first = runner.invoke(main, ["export", "--format", output]).output
         assert first == runner.invoke(main, ["export", "--format", output]).output
         assert "graph/backgrounder" in first
+
+
+# --- Output formats: the same in both commands, each ending with a newline ------------------
+
+SELECT_ONE = "SELECT ?s WHERE { ?s a <https://w3id.org/scomm-kg/ontology#OptOutAttempt> } LIMIT 2"
+ASK_ANY = "ASK { ?s ?p ?o }"
+CONSTRUCT_ONE = (
+    "CONSTRUCT { ?s a <https://w3id.org/scomm-kg/ontology#OptOutAttempt> } "
+    "WHERE { ?s a <https://w3id.org/scomm-kg/ontology#OptOutAttempt> } LIMIT 2"
+)
+RESULTS = ["table", "json", "xml", "csv", "tsv"]
+GRAPHS = ["table", "turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads"]
+
+
+def format_choices(runner, command: str) -> str:
+    help_text = runner.invoke(main, [command, "--help"]).output
+    return " ".join(help_text.split("--format")[1].split())
+
+
+def test_query_and_sparql_offer_the_same_formats(runner):
+    offered = format_choices(runner, "sparql")
+    assert format_choices(runner, "query") == offered
+    for name in RESULTS + GRAPHS:
+        assert name in offered
+
+
+@pytest.mark.parametrize("output", ["tsv", "xml"])
+def test_a_canned_query_in_tsv_and_xml(runner, output):
+    result = runner.invoke(main, ["query", "opt-out-attempts", "--format", output])
+    assert result.exit_code == 0, result.output
+    parsed = ox.parse_query_results(result.stdout.encode(), format=RESULTS_FORMATS[output])
+    assert len(list(parsed)) == 7
+
+
+@pytest.mark.parametrize(
+    ("query", "output"),
+    [(SELECT_ONE, name) for name in RESULTS]
+    + [(ASK_ANY, name) for name in RESULTS]
+    + [(CONSTRUCT_ONE, name) for name in GRAPHS],
+    ids=[f"select-{n}" for n in RESULTS]
+    + [f"ask-{n}" for n in RESULTS]
+    + [f"construct-{n}" for n in GRAPHS],
+)
+def test_every_output_ends_with_a_newline(runner, query, output):
+    result = runner.invoke(main, ["sparql", query, "--format", output])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("\n") and not result.stdout.endswith("\n\n")
+
+
+@pytest.mark.parametrize("output", RESULTS[1:])
+def test_a_canned_query_ends_with_a_newline_in_every_format(runner, output):
+    result = runner.invoke(main, ["query", "sources", "--format", output])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sparql", SELECT_ONE, "--format", "turtle"], "json, xml, csv, tsv"),
+        (["sparql", CONSTRUCT_ONE, "--format", "csv"], "turtle, ntriples"),
+        (["query", "sources", "--format", "rdfxml"], "json, xml, csv, tsv"),
+        (["sparql", SELECT_ONE, "--format", "yaml"], "'yaml' is not one of"),
+    ],
+    ids=["select-turtle", "construct-csv", "canned-rdfxml", "unknown"],
+)
+def test_a_format_that_cannot_carry_the_result_is_a_usage_error(runner, args, message):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output

@@ -12,12 +12,35 @@ import click
 from . import __version__, build, canonical, export, loader, queries, validate
 from .executor import QueryTimeout, WorkerCrashed
 from .namespaces import PREFIXES
-from .results import AskResult, GraphResult, format_by_name, serialize, term_text
-from .service import QueryRequest, QueryService, result_kind
+from .results import (
+    GRAPH_FORMATS,
+    TABULAR_FORMATS,
+    AskResult,
+    GraphResult,
+    format_by_name,
+    serialize,
+    term_text,
+)
+from .service import QueryRequest, QueryService, formats_for, result_kind
 from .settings import Settings
 from .store import QueryError
 
 TABLE_CELL_WIDTH = 60
+KIND_NAMES = {"select": "a SELECT", "ask": "an ASK", "graph": "a CONSTRUCT or DESCRIBE"}
+
+# One --format option for `query` and `sparql`: a table for people, or any result format.
+format_option = click.option(
+    "--format",
+    "output",
+    type=click.Choice(
+        ["table", *(f.name for f in TABULAR_FORMATS + GRAPH_FORMATS)], case_sensitive=False
+    ),
+    default="table",
+    show_default=True,
+    help="A table, or a result format: "
+    f"{' '.join(f.name for f in TABULAR_FORMATS)} for SELECT and ASK, "
+    f"{' '.join(f.name for f in GRAPH_FORMATS)} for CONSTRUCT and DESCRIBE.",
+)
 
 
 def _settings(**overrides) -> Settings:
@@ -76,13 +99,7 @@ def queries_command() -> None:
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable)."
 )
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 def query_command(name: str, params: tuple[str, ...], output: str) -> None:
     """Run the canned query NAME (see `scomm-kg queries`) on the validated graph."""
     values: dict[str, str] = {}
@@ -104,13 +121,7 @@ def query_command(name: str, params: tuple[str, ...], output: str) -> None:
 
 @main.command("sparql")
 @click.argument("query")
-@click.option(
-    "--format",
-    "output",
-    default="table",
-    show_default=True,
-    help="table, or a result format: json xml csv tsv turtle ntriples jsonld rdfxml trig nquads.",
-)
+@format_option
 def sparql_command(query: str, output: str) -> None:
     """Run a SPARQL QUERY (or '-' to read it from standard input) on the validated graph."""
     text = sys.stdin.read() if query == "-" else query
@@ -119,14 +130,26 @@ def sparql_command(query: str, output: str) -> None:
 
 def _run_and_print(settings: Settings, request: QueryRequest, output: str) -> None:
     """Run a query under the settings' time, row and memory limits and print its result."""
+    try:
+        kind = result_kind(request.sparql)
+    except QueryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    fitting = formats_for(kind)
+    if output != "table" and format_by_name(output) not in fitting:
+        names = ", ".join(f.name for f in fitting)
+        raise click.UsageError(
+            f"--format {output} cannot carry {KIND_NAMES[kind]} result; use table or {names}"
+        )
     service = QueryService(_store(settings), settings)
     try:
-        result_kind(request.sparql)
         result = service.result(request)
     except (QueryError, QueryTimeout, WorkerCrashed) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    click.echo(_render(result, output), nl=False)
+    text = _render(result, output)
+    # Every output ends with a line end, whatever its serializer does (JSON, RDF/XML do not).
+    click.echo(text if not text or text.endswith("\n") else text + "\n", nl=False)
 
 
 @main.command("fmt")
@@ -212,11 +235,8 @@ def _refusing_bad_data(consequence: str):
 def _render(result, output: str) -> str:
     if output == "table":
         return _table(result)
-    fmt = format_by_name(output)
-    if fmt is None:
-        raise click.UsageError(f"unknown format {output!r}")
     try:
-        return serialize(result, fmt).decode("utf-8")
+        return serialize(result, format_by_name(output)).decode("utf-8")
     except ValueError as error:
         raise click.UsageError(str(error)) from error
 
