@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pyoxigraph as ox
 import pytest
@@ -39,7 +40,7 @@ def test_a_canned_query_as_a_table(runner):
 def test_a_canned_query_as_csv_for_a_spreadsheet(runner):
     result = runner.invoke(main, ["query", "opt-out-attempts", "--format", "csv"])
     assert result.exit_code == 0
-    table = list(csv.DictReader(io.StringIO(result.output)))
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [row["jurisdictionLabel"] for row in table][:2] == [
         "Washington, D.C.",
         "Arlington County",
@@ -49,7 +50,7 @@ def test_a_canned_query_as_csv_for_a_spreadsheet(runner):
 
 def test_a_canned_query_as_sparql_json(runner):
     result = runner.invoke(main, ["query", "contradictions", "--format", "json"])
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert len(body["results"]["bindings"]) == 2
     assert body["results"]["bindings"][0]["earlierDate"]["datatype"].endswith("#gYearMonth")
 
@@ -79,7 +80,7 @@ def test_ad_hoc_sparql_with_month_dates(runner):
     )
     result = runner.invoke(main, ["sparql", query, "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["y", "2010"]
+    assert result.stdout.splitlines() == ["y", "2010"]
 
 
 def test_ad_hoc_sparql_reads_standard_input(runner):
@@ -105,7 +106,7 @@ def test_service_is_refused(runner):
 def test_export_writes_every_named_graph(runner):
     result = runner.invoke(main, ["export", "--format", "nquads"])
     assert result.exit_code == 0
-    graphs = {line.rsplit(" ", 2)[-2] for line in result.output.splitlines() if line}
+    graphs = {line.rsplit(" ", 2)[-2] for line in result.stdout.splitlines() if line}
     assert "<https://w3id.org/scomm-kg/graph/backgrounder>" in graphs
     assert "<https://w3id.org/scomm-kg/ontology>" in graphs
 
@@ -142,7 +143,7 @@ def test_settings_errors_are_usage_errors(runner, monkeypatch):
 
 def test_ask_prints_true_or_false_in_a_table(runner):
     result = runner.invoke(main, ["sparql", "ASK { ?s ?p ?o }"])
-    assert result.output == "true\n"
+    assert result.stdout == "true\n"
 
 
 def test_an_update_is_refused_as_read_only(runner):
@@ -169,8 +170,8 @@ def test_fmt_check_reports_an_unreadable_file_cleanly(runner, tmp_path):
 
 def test_two_exports_are_identical(runner):
     for output in ("nquads", "trig"):
-        first = runner.invoke(main, ["export", "--format", output]).output
-        assert first == runner.invoke(main, ["export", "--format", output]).output
+        first = runner.invoke(main, ["export", "--format", output]).stdout
+        assert first == runner.invoke(main, ["export", "--format", output]).stdout
         assert "graph/backgrounder" in first
 
 
@@ -242,3 +243,19 @@ def test_a_format_that_cannot_carry_the_result_is_a_usage_error(runner, args, me
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_the_first_query_says_it_validates_and_the_next_that_it_need_not(
+    runner, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SCOMM_CACHE_DIR", str(tmp_path))
+    first = runner.invoke(main, ["sparql", ASK_ANY])
+    assert first.exit_code == 0, first.output
+    lines = first.stderr.splitlines()
+    assert re.fullmatch(r"validating \d+ files against the SHACL shapes…", lines[0])
+    assert re.fullmatch(r"valid \(\d+\.\ds\)", lines[1])
+    assert first.stdout == "true\n"
+    again = runner.invoke(main, ["sparql", ASK_ANY])
+    assert re.fullmatch(
+        r"\d+ files already validated against the SHACL shapes \(cached\)\n", again.stderr
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,12 +73,17 @@ def validate_command(paths: tuple[Path, ...], output: str) -> None:
     Exits 0 when the data conforms, 1 when any shape is violated, 2 when a file cannot be read.
     """
     settings = _settings()
+    files = loader.default_files() + list(paths)
     try:
-        loaded = loader.load(loader.default_files() + list(paths), settings.base_iri)
+        loaded = loader.load(files, settings.base_iri)
     except loader.LoadError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    _say_validation(build.ValidationStep("started", len(files)))
+    started = time.perf_counter()
     report = validate.validate(loaded, settings.base_iri)
+    seconds = time.perf_counter() - started
+    _say_validation(build.ValidationStep("finished", len(files), seconds, report.conforms))
     click.echo(
         {"text": report.text, "json": report.json, "turtle": report.turtle}[output](), nl=False
     )
@@ -196,13 +202,18 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
 def serve_command(data: tuple[Path, ...], **options) -> None:
     """Validate the graph and serve it: SPARQL endpoint, canned queries, pages.
 
-    Refuses to start, printing the validation report, when the data does not conform.
+    Refuses to start, printing the validation report, when the data does not conform; exits 2
+    at once when the port is taken.
     """
-    from .web.server import serve
+    from .web.server import PortUnavailable, check_port, serve
 
     settings = _settings(data=data or None, **options)
-    with _refusing_bad_data("the server will not start"):
-        serve(settings)
+    try:
+        check_port(settings.host, settings.port)
+    except PortUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    serve(settings, _store(settings, "the server will not start"))
 
 
 @main.command("export")
@@ -213,9 +224,23 @@ def export_command(output: str) -> None:
     sys.stdout.buffer.write(export.dataset(store, output))
 
 
-def _store(settings: Settings):
-    with _refusing_bad_data("fix it first (scomm-kg validate)"):
-        return build.build_store(settings)
+def _store(settings: Settings, consequence: str = "fix it first (scomm-kg validate)"):
+    """The validated store, saying on stderr what validation is doing meanwhile."""
+    with _refusing_bad_data(consequence):
+        return build.build_store(settings, on_validation=_say_validation)
+
+
+def _say_validation(step: build.ValidationStep) -> None:
+    """One progress line on stderr per validation step: it takes seconds."""
+    if step.stage == "cached":
+        click.echo(
+            f"{step.files} files already validated against the SHACL shapes (cached)", err=True
+        )
+    elif step.stage == "started":
+        click.echo(f"validating {step.files} files against the SHACL shapes…", err=True)
+    else:
+        verdict = "valid" if step.conforms else "does not conform"
+        click.echo(f"{verdict} ({step.seconds:.1f}s)", err=True)
 
 
 @contextmanager
