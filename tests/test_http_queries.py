@@ -377,13 +377,16 @@ def test_the_page_offers_downloads_that_keep_the_parameters(client, store):
 def test_a_suffix_of_no_results_format_is_406(client, suffix):
     response = client.get(f"/queries/sources.{suffix}")
     assert response.status_code == 406
-    assert response.mimetype == "text/plain"
-    assert ".csv" in response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["error"] == "not acceptable" and ".csv" in body["message"]
+    assert body["formats"] == [JSON, XML, CSV, TSV]
 
 
 def test_an_unacceptable_accept_header_is_406(client):
     response = client.get("/queries/sources", headers={"Accept": "image/png"})
     assert response.status_code == 406
+    assert response.get_json()["formats"] == [JSON, XML, CSV, TSV]
 
 
 # --- Parameters: missing, unknown, wrong -----------------------------------------------------

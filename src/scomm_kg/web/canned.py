@@ -69,7 +69,9 @@ def _format(suffix: str | None, params: MultiDict):
     if suffix is not None:
         fmt = format_by_name(suffix)
         if fmt is None or fmt not in TABULAR_FORMATS:
-            raise NotAcceptable(f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml")
+            message = f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml"
+            raise NotAcceptable(message, TABULAR_FORMATS)
+        g.offers = TABULAR_FORMATS
         return fmt
     forced = params.get("format") or params.get("output")
     if not forced and prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):

@@ -33,7 +33,11 @@ SHORTHANDS = {
 
 
 class NotAcceptable(Exception):
-    """Nothing we can write is acceptable to the client."""
+    """Nothing we can write is acceptable to the client; ``offers`` is what it could ask for."""
+
+    def __init__(self, message: str, offers: Sequence[Format]):
+        super().__init__(message)
+        self.offers = tuple(offers)
 
 
 class UnknownFormat(ValueError):
@@ -109,7 +113,9 @@ def choose(accept: str | None, offers: Sequence[Format], kind_group: str) -> For
             best, best_score = fmt, current
     if best is None:
         offered = ", ".join(f.media_type for f in offers)
-        raise NotAcceptable(f"none of the formats this answer comes in is acceptable: {offered}")
+        raise NotAcceptable(
+            f"none of the formats this answer comes in is acceptable: {offered}", offers
+        )
     return best
 
 
@@ -147,5 +153,7 @@ def requested_format(value: str, offers: Sequence[Format], kind_group: str) -> F
     if fmt is None:
         raise UnknownFormat(f"unknown format {value!r}; this answer comes as: {offered}")
     if fmt not in offers:
-        raise NotAcceptable(f"this answer cannot be written as {fmt.name}; it comes as: {offered}")
+        raise NotAcceptable(
+            f"this answer cannot be written as {fmt.name}; it comes as: {offered}", offers
+        )
     return fmt

@@ -54,6 +54,7 @@ def endpoint():
 
 def negotiate(params: MultiDict, offers: tuple[Format, ...], kind_group: str) -> Format:
     """format= (or Fuseki's output=) if given, else the Accept header."""
+    g.offers = offers  # what a 406 lists, should the answer not fit the format after all
     forced = params.get("format") or params.get("output")
     if forced:
         return requested_format(forced, offers, kind_group)
