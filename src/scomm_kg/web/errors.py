@@ -24,7 +24,7 @@ from ..store import (
     QueryTooComplex,
     ResultTooLarge,
 )
-from .negotiation import NotAcceptable, UnknownFormat, prefers_html
+from .negotiation import ConflictingFormats, NotAcceptable, prefers_html
 
 log = logging.getLogger(__name__)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
@@ -91,9 +91,9 @@ def init_app(app: Flask) -> None:
     def no_such_query(e: QueryNotFound):
         return error_response(404, str(e.args[0]), "no such query")
 
-    @app.errorhandler(UnknownFormat)
-    def unknown_format(e: UnknownFormat):
-        return error_response(400, str(e), "unknown format")
+    @app.errorhandler(ConflictingFormats)
+    def conflicting_formats(e: ConflictingFormats):
+        return error_response(400, f"{e}; ask for one", "conflicting formats")
 
     # A 406 is JSON (or the page) like every error, though the client may not have asked for
     # JSON: an answer it can read, listing what it could ask for, beats a second refusal.
