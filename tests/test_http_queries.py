@@ -348,6 +348,20 @@ def test_the_format_parameter_is_not_taken_for_a_query_parameter(client):
     assert response.status_code == 200 and response.mimetype == CSV
 
 
+def test_sparqlwrappers_format_parameters_are_not_taken_for_query_parameters(client):
+    # SPARQLWrapper sends format=, output= and results=, the media type repeating each for TSV.
+    params = {name: ["tsv", TSV] for name in ("format", "output", "results")}
+    response = client.get("/queries/sources", query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == TSV
+
+
+def test_a_page_asked_for_in_a_format_no_question_comes_in_is_still_the_page(client):
+    headers = {"Accept": BROWSER}
+    response = client.get("/queries/sources", query_string={"format": "turtle"}, headers=headers)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+
+
 @pytest.mark.parametrize("suffix", ["csv", "tsv"])
 def test_csv_and_tsv_download_as_files_named_after_the_question(client, suffix):
     by_suffix = client.get(f"/queries/sources.{suffix}")
@@ -377,13 +391,16 @@ def test_the_page_offers_downloads_that_keep_the_parameters(client, store):
 def test_a_suffix_of_no_results_format_is_406(client, suffix):
     response = client.get(f"/queries/sources.{suffix}")
     assert response.status_code == 406
-    assert response.mimetype == "text/plain"
-    assert ".csv" in response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["error"] == "not acceptable" and ".csv" in body["message"]
+    assert body["formats"] == [JSON, XML, CSV, TSV]
 
 
 def test_an_unacceptable_accept_header_is_406(client):
     response = client.get("/queries/sources", headers={"Accept": "image/png"})
     assert response.status_code == 406
+    assert response.get_json()["formats"] == [JSON, XML, CSV, TSV]
 
 
 # --- Parameters: missing, unknown, wrong -----------------------------------------------------

@@ -46,3 +46,19 @@ def test_every_predeclared_prefix_is_listed_with_its_namespace():
 def test_every_sparql_example_answers(store, query):
     result = store.query(query, prefixes=PREFIXES)  # as every query sees them
     assert len(result.rows) > 0
+
+
+def test_the_statistics_example_reads_a_change_with_its_direction_and_baseline(store):
+    (example,) = [
+        q for q in re.findall(r"```sparql\n(.*?)```", README, re.DOTALL) if "Statistic" in q
+    ]
+    result = store.query(example, prefixes=PREFIXES)
+    removals = [row for row in result.rows if "removals" in row["label"].value]
+    assert len(removals) == 3, "the three changes in removals from fiscal 2008 to fiscal 2010"
+    for row in removals:
+        # "57,000 fewer" is a fall from fiscal 2008 to fiscal 2010, not a count for 2010.
+        assert row["change"].value in ("increase", "decrease"), row["label"].value
+        assert row["baseline"].value == "Fiscal year 2008", row["label"].value
+        assert row["period"].value == "Fiscal year 2010", row["label"].value
+    cumulative = [row for row in result.rows if "removals" not in row["label"].value]
+    assert cumulative and all("change" not in row for row in cumulative)

@@ -218,6 +218,12 @@ def test_ask_in_csv_is_an_askresult_column(value):
     ]
 
 
+@pytest.mark.parametrize("name", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize("result", [SELECT, AskResult(True)], ids=["select", "ask"])
+def test_every_results_format_ends_with_a_line_end(name, result):
+    assert serialize(result, fmt(name)).endswith(b"\n")
+
+
 def test_ask_json_and_tsv_are_exactly_as_specified():
     assert json.loads(serialize(AskResult(True), fmt("json"))) == {"head": {}, "boolean": True}
     assert serialize(AskResult(False), fmt("tsv")) == b"?_askResult\nfalse\n"

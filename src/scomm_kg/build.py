@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyshacl
@@ -13,6 +16,20 @@ from .settings import Settings
 from .store import GraphStore, OxigraphStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ValidationStep:
+    """What build_store tells its caller about validation, which takes seconds.
+
+    ``stage`` is "started", then "finished" (with ``seconds`` and ``conforms``), or "cached"
+    when a past success for the very same inputs makes validating again needless.
+    """
+
+    stage: str
+    files: int
+    seconds: float = 0.0
+    conforms: bool = True
 
 
 class InvalidData(Exception):
@@ -56,17 +73,30 @@ def open_store(settings: Settings) -> GraphStore:
     return OxigraphStore(Path(settings.store))
 
 
-def build_store(settings: Settings, *, check: bool = True) -> GraphStore:
+def build_store(
+    settings: Settings,
+    *,
+    check: bool = True,
+    on_validation: Callable[[ValidationStep], None] | None = None,
+) -> GraphStore:
     """Load the shipped ontology and data plus ``settings.data``, validate, fill a store.
 
     With ``check`` the store is only filled when the data conforms; otherwise InvalidData.
+    ``on_validation`` hears each step of the validation, for a caller that shows progress.
     """
     files = loader.default_files() + list(settings.data)
     loaded = loader.load(files, settings.base_iri)
     if check:
+        tell = on_validation or (lambda step: None)
         stamp = _validation_stamp(settings, files)
-        if stamp is None or not stamp.exists():
+        if stamp is not None and stamp.exists():
+            tell(ValidationStep("cached", len(files)))
+        else:
+            tell(ValidationStep("started", len(files)))
+            started = time.perf_counter()
             report = validate.validate(loaded, settings.base_iri)
+            seconds = time.perf_counter() - started
+            tell(ValidationStep("finished", len(files), seconds, report.conforms))
             if not report.conforms:
                 raise InvalidData(report)
             if stamp is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,12 +13,35 @@ import click
 from . import __version__, build, canonical, export, loader, queries, validate
 from .executor import QueryTimeout, WorkerCrashed
 from .namespaces import PREFIXES
-from .results import AskResult, GraphResult, format_by_name, serialize, term_text
-from .service import QueryRequest, QueryService, result_kind
+from .results import (
+    GRAPH_FORMATS,
+    TABULAR_FORMATS,
+    AskResult,
+    GraphResult,
+    format_by_name,
+    serialize,
+    term_text,
+)
+from .service import QueryRequest, QueryService, formats_for, result_kind
 from .settings import Settings
 from .store import GraphStore, QueryError
 
 TABLE_CELL_WIDTH = 60
+KIND_NAMES = {"select": "a SELECT", "ask": "an ASK", "graph": "a CONSTRUCT or DESCRIBE"}
+
+# One --format option for `query` and `sparql`: a table for people, or any result format.
+format_option = click.option(
+    "--format",
+    "output",
+    type=click.Choice(
+        ["table", *(f.name for f in TABULAR_FORMATS + GRAPH_FORMATS)], case_sensitive=False
+    ),
+    default="table",
+    show_default=True,
+    help="A table, or a result format: "
+    f"{' '.join(f.name for f in TABULAR_FORMATS)} for SELECT and ASK, "
+    f"{' '.join(f.name for f in GRAPH_FORMATS)} for CONSTRUCT and DESCRIBE.",
+)
 
 
 def _settings(**overrides) -> Settings:
@@ -49,12 +73,17 @@ def validate_command(paths: tuple[Path, ...], output: str) -> None:
     Exits 0 when the data conforms, 1 when any shape is violated, 2 when a file cannot be read.
     """
     settings = _settings()
+    files = loader.default_files() + list(paths)
     try:
-        loaded = loader.load(loader.default_files() + list(paths), settings.base_iri)
+        loaded = loader.load(files, settings.base_iri)
     except loader.LoadError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    _say_validation(build.ValidationStep("started", len(files)))
+    started = time.perf_counter()
     report = validate.validate(loaded, settings.base_iri)
+    seconds = time.perf_counter() - started
+    _say_validation(build.ValidationStep("finished", len(files), seconds, report.conforms))
     click.echo(
         {"text": report.text, "json": report.json, "turtle": report.turtle}[output](), nl=False
     )
@@ -76,13 +105,7 @@ def queries_command() -> None:
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable)."
 )
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 def query_command(name: str, params: tuple[str, ...], output: str) -> None:
     """Run the canned query NAME (see `scomm-kg queries`) on the validated graph.
 
@@ -114,13 +137,7 @@ def query_command(name: str, params: tuple[str, ...], output: str) -> None:
 
 @main.command("sparql")
 @click.argument("query")
-@click.option(
-    "--format",
-    "output",
-    default="table",
-    show_default=True,
-    help="table, or a result format: json xml csv tsv turtle ntriples jsonld rdfxml trig nquads.",
-)
+@format_option
 def sparql_command(query: str, output: str) -> None:
     """Run a SPARQL QUERY (or '-' to read it from standard input) on the validated graph."""
     text = sys.stdin.read() if query == "-" else query
@@ -131,14 +148,26 @@ def _run_and_print(
     settings: Settings, request: QueryRequest, output: str, store: GraphStore | None = None
 ) -> None:
     """Run a query under the settings' time, row and memory limits and print its result."""
+    try:
+        kind = result_kind(request.sparql)
+    except QueryError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    fitting = formats_for(kind)
+    if output != "table" and format_by_name(output) not in fitting:
+        names = ", ".join(f.name for f in fitting)
+        raise click.UsageError(
+            f"--format {output} cannot carry {KIND_NAMES[kind]} result; use table or {names}"
+        )
     service = QueryService(store or _store(settings), settings)
     try:
-        result_kind(request.sparql)
         result = service.result(request)
     except (QueryError, QueryTimeout, WorkerCrashed) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
-    click.echo(_render(result, output), nl=False)
+    text = _render(result, output)
+    # Every output ends with a line end, whatever its serializer does (JSON, RDF/XML do not).
+    click.echo(text if not text or text.endswith("\n") else text + "\n", nl=False)
 
 
 @main.command("fmt")
@@ -185,13 +214,18 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
 def serve_command(data: tuple[Path, ...], **options) -> None:
     """Validate the graph and serve it: SPARQL endpoint, canned queries, pages.
 
-    Refuses to start, printing the validation report, when the data does not conform.
+    Refuses to start, printing the validation report, when the data does not conform; exits 2
+    at once when the port is taken.
     """
-    from .web.server import serve
+    from .web.server import PortUnavailable, check_port, serve
 
     settings = _settings(data=data or None, **options)
-    with _refusing_bad_data("the server will not start"):
-        serve(settings)
+    try:
+        check_port(settings.host, settings.port)
+    except PortUnavailable as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    serve(settings, _store(settings, "the server will not start"))
 
 
 @main.command("export")
@@ -202,9 +236,23 @@ def export_command(output: str) -> None:
     sys.stdout.buffer.write(export.dataset(store, output))
 
 
-def _store(settings: Settings):
-    with _refusing_bad_data("fix it first (scomm-kg validate)"):
-        return build.build_store(settings)
+def _store(settings: Settings, consequence: str = "fix it first (scomm-kg validate)"):
+    """The validated store, saying on stderr what validation is doing meanwhile."""
+    with _refusing_bad_data(consequence):
+        return build.build_store(settings, on_validation=_say_validation)
+
+
+def _say_validation(step: build.ValidationStep) -> None:
+    """One progress line on stderr per validation step: it takes seconds."""
+    if step.stage == "cached":
+        click.echo(
+            f"{step.files} files already validated against the SHACL shapes (cached)", err=True
+        )
+    elif step.stage == "started":
+        click.echo(f"validating {step.files} files against the SHACL shapes…", err=True)
+    else:
+        verdict = "valid" if step.conforms else "does not conform"
+        click.echo(f"{verdict} ({step.seconds:.1f}s)", err=True)
 
 
 @contextmanager
@@ -224,11 +272,8 @@ def _refusing_bad_data(consequence: str):
 def _render(result, output: str) -> str:
     if output == "table":
         return _table(result)
-    fmt = format_by_name(output)
-    if fmt is None:
-        raise click.UsageError(f"unknown format {output!r}")
     try:
-        return serialize(result, fmt).decode("utf-8")
+        return serialize(result, format_by_name(output)).decode("utf-8")
     except ValueError as error:
         raise click.UsageError(str(error)) from error
 

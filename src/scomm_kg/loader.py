@@ -77,11 +77,17 @@ def load(paths: Iterable[Path] | None = None, base_iri: str = DEFAULT_BASE_IRI) 
     origins: dict[Node, set[str]] = defaultdict(set)
     for path in files:
         label = _display_name(path)
+        count = 0
         for s, p, o, graph_name in _parse(path):
             s, p, o = rebase(s), rebase(p), rebase(o)
             target = DATASET_DEFAULT_GRAPH_ID if graph_name is None else rebase(graph_name)
             loaded.dataset.graph(target).add((s, p, o))
             origins[s].add(label)
+            count += 1
+        if not count:
+            # A file that parses to nothing is a mistake (a truncated copy, a wrong path),
+            # never an empty graph to validate and serve.
+            raise LoadError(f"{path}: the file is empty: it holds no triples")
     loaded.origins = dict(origins)
     return loaded
 
@@ -90,6 +96,11 @@ def _parse(path: Path):
     """Yield (s, p, o, graph name or None) for every triple in one file."""
     suffix = path.suffix.lower()
     try:
+        if suffix not in DATASET_FORMATS and suffix not in GRAPH_FORMATS:
+            known = ", ".join(sorted({*DATASET_FORMATS, *GRAPH_FORMATS}))
+            raise LoadError(f"{path}: unknown RDF file type {suffix!r} (known: {known})")
+        if not path.read_bytes().strip():
+            raise LoadError(f"{path}: the file is empty")
         if suffix in DATASET_FORMATS:
             dataset = parse_file(Dataset(), path, DATASET_FORMATS[suffix])
             quads = list(dataset.quads((None, None, None, None)))
@@ -97,9 +108,6 @@ def _parse(path: Path):
                 name = None if g is None or g == DATASET_DEFAULT_GRAPH_ID else g
                 yield s, p, o, name
             return
-        if suffix not in GRAPH_FORMATS:
-            known = ", ".join(sorted({*DATASET_FORMATS, *GRAPH_FORMATS}))
-            raise LoadError(f"{path}: unknown RDF file type {suffix!r} (known: {known})")
         graph = parse_file(Graph(), path, GRAPH_FORMATS[suffix])
     except LoadError:
         raise

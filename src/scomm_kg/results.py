@@ -197,7 +197,8 @@ def _json(result: SelectResult | AskResult) -> str:
     else:
         bindings = to_json_rows(result)
         doc = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    # A final line end, as the XML, CSV and TSV writers end theirs.
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _xml(result: SelectResult | AskResult) -> str:

@@ -13,8 +13,8 @@ from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
 from . import context, display
 from .errors import BadRequest
-from .negotiation import NotAcceptable, prefers_html
-from .sparql import negotiate, send, strict_params
+from .negotiation import FORMAT_PARAMETERS, NotAcceptable, prefers_html
+from .sparql import forced_format, negotiate, send, strict_params
 
 bp = Blueprint("canned", __name__)
 
@@ -51,11 +51,11 @@ def run(name: str, suffix: str | None = None):
 
 
 def _values(params: MultiDict) -> dict[str, str]:
-    """The query's parameters from the query string, each given once."""
-    repeated = sorted(k for k, v in params.lists() if len(v) > 1)
+    """The query's parameters from the query string, each given once (format ones aside)."""
+    repeated = sorted(k for k, v in params.lists() if len(v) > 1 and k not in FORMAT_PARAMETERS)
     if repeated:
         raise BadRequest(f"give each parameter once: {', '.join(repeated)} came more than once")
-    return {k: v for k, v in params.items() if k not in ("format", "output")}
+    return {k: v for k, v in params.items() if k not in FORMAT_PARAMETERS}
 
 
 def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest:
@@ -72,10 +72,12 @@ def _format(suffix: str | None, params: MultiDict):
     if suffix is not None:
         fmt = format_by_name(suffix)
         if fmt is None or fmt not in TABULAR_FORMATS:
-            raise NotAcceptable(f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml")
+            message = f"no .{suffix} form of a query: use .json, .csv, .tsv or .xml"
+            raise NotAcceptable(message, TABULAR_FORMATS)
+        g.offers = TABULAR_FORMATS
         return fmt
-    forced = params.get("format") or params.get("output")
-    if not forced and prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):
+    forced = forced_format(params, TABULAR_FORMATS, "tabular")
+    if forced is None and prefers_html(request.headers.get("Accept"), TABULAR_FORMATS, "tabular"):
         return None
     return negotiate(params, TABULAR_FORMATS, "tabular")
 

@@ -1,6 +1,7 @@
 """Every failure becomes a short answer with the right status; traces stay in the log.
 
-Machines get JSON ({"error", "message", …}); a browser that asks for HTML gets a page.
+Machines get JSON ({"error", "message", …}), even when they asked for none of our formats (406,
+which adds "formats": the media types on offer); a browser that asks for HTML gets a page.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..executor import QueryTimeout, WorkerCrashed
@@ -22,7 +23,7 @@ from ..store import (
     QueryTooComplex,
     ResultTooLarge,
 )
-from .negotiation import NotAcceptable, UnknownFormat, prefers_html
+from .negotiation import ConflictingFormats, NotAcceptable, prefers_html
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,6 @@ def error_response(status: int, message: str, error: str | None = None, **extra)
     response = jsonify({"error": error, "message": message, **extra})
     response.status_code = status
     return response
-
-
-def _plain(status: int, message: str) -> Response:
-    """For a client that accepts none of our formats, JSON included."""
-    return Response(
-        f"{status} {HTTPStatus(status).phrase}: {message}\n", status=status, mimetype="text/plain"
-    )
 
 
 def init_app(app: Flask) -> None:
@@ -114,17 +108,20 @@ def init_app(app: Flask) -> None:
     def no_such_query(e: QueryNotFound):
         return error_response(404, str(e.args[0]), "no such query")
 
-    @app.errorhandler(UnknownFormat)
-    def unknown_format(e: UnknownFormat):
-        return error_response(400, str(e), "unknown format")
+    @app.errorhandler(ConflictingFormats)
+    def conflicting_formats(e: ConflictingFormats):
+        return error_response(400, f"{e}; ask for one", "conflicting formats")
 
+    # A 406 is JSON (or the page) like every error, though the client may not have asked for
+    # JSON: an answer it can read, listing what it could ask for, beats a second refusal.
     @app.errorhandler(NotAcceptable)
     def not_acceptable(e: NotAcceptable):
-        return _plain(406, str(e))
+        return error_response(406, str(e), formats=[f.media_type for f in e.offers])
 
     @app.errorhandler(Unrepresentable)
     def unrepresentable(e: Unrepresentable):
-        return _plain(406, str(e))
+        offers = g.get("offers", ())
+        return error_response(406, str(e), formats=[f.media_type for f in offers])
 
     @app.errorhandler(QueryTimeout)
     def timeout(e: QueryTimeout):

@@ -1,4 +1,11 @@
-"""Content negotiation: the client's Accept header (with q-values) against what we can write."""
+"""Content negotiation: the format parameters, then the Accept header (with q-values).
+
+A client may name a format in ``format=``, ``output=`` or ``results=`` (Virtuoso, Fuseki and
+rasqal each read one; SPARQLWrapper sends all three). A value that names a format this answer
+comes in wins over Accept. A value that names none (unknown, or csv for a CONSTRUCT) is set
+aside and Accept decides, as Oxigraph, which reads Accept alone, would: a 406 or 400 there
+would fail SPARQLWrapper, which names its format in every request, meaningful or not.
+"""
 
 from __future__ import annotations
 
@@ -25,19 +32,40 @@ ALIASES = {
         "application/x-turtle": "turtle",
     },
 }
-# Short names accepted in format= (and output=, as Fuseki calls it), per result kind.
+# Names a format parameter may give, per result kind, besides a format's own name, media type
+# or alias: Fuseki's and SPARQLWrapper's. "xml" and "json" are the results formats of a SELECT
+# or ASK, but RDF/XML and JSON-LD for a graph, as in Fuseki.
 SHORTHANDS = {
     "tabular": {"srj": "json", "srx": "xml"},
-    "graph": {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "rdf": "rdfxml", "json": "jsonld"},
+    "graph": {
+        "ttl": "turtle",
+        "n3": "turtle",  # Turtle is N3's RDF subset; SPARQLWrapper's N3 accepts text/turtle
+        "application/turtle": "turtle",
+        "nt": "ntriples",
+        "n-triples": "ntriples",
+        "nq": "nquads",
+        "n-quads": "nquads",
+        "xml": "rdfxml",
+        "rdf": "rdfxml",
+        "rdf+xml": "rdfxml",
+        "json": "jsonld",
+        "json-ld": "jsonld",
+        "application/x-json+ld": "jsonld",
+    },
 }
+FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 class NotAcceptable(Exception):
-    """Nothing we can write is acceptable to the client."""
+    """Nothing we can write is acceptable to the client; ``offers`` is what it could ask for."""
+
+    def __init__(self, message: str, offers: Sequence[Format]):
+        super().__init__(message)
+        self.offers = tuple(offers)
 
 
-class UnknownFormat(ValueError):
-    """A format= value that names no format we write."""
+class ConflictingFormats(ValueError):
+    """The format parameters name two different formats, each of which would do."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +137,9 @@ def choose(accept: str | None, offers: Sequence[Format], kind_group: str) -> For
             best, best_score = fmt, current
     if best is None:
         offered = ", ".join(f.media_type for f in offers)
-        raise NotAcceptable(f"none of the formats this answer comes in is acceptable: {offered}")
+        raise NotAcceptable(
+            f"none of the formats this answer comes in is acceptable: {offered}", offers
+        )
     return best
 
 
@@ -122,30 +152,37 @@ def prefers_html(accept: str | None, offers: Sequence[Format], kind_group: str) 
     return html[0] > 0 and all(html >= _format_score(ranges, f, kind_group) for f in offers)
 
 
-def _named(wanted: str, groups: list[str]) -> Format | None:
-    """The format a shorthand or alias of one of these kinds names."""
-    for group in groups:
-        name = SHORTHANDS[group].get(wanted) or ALIASES[group].get(wanted)
-        if name:
-            return format_by_name(name)
+def requested_format(
+    values: Sequence[tuple[str, str]], offers: Sequence[Format], kind_group: str
+) -> Format | None:
+    """The offered format that the (parameter, value) pairs name, or None to let Accept decide.
+
+    A value is a name or a media type, or a comma-separated list of them (SPARQLWrapper sends
+    its Accept header as a second value), of which the first that fits counts. Values that fit
+    nothing here are set aside; values naming one format agree (tsv and
+    text/tab-separated-values); two that name different fitting formats are ConflictingFormats,
+    since either guess could be the wrong one.
+    """
+    chosen: dict[Format, tuple[str, str]] = {}
+    for name, value in values:
+        fmt = fitting_format(value, offers, kind_group)
+        if fmt is not None:
+            chosen.setdefault(fmt, (name, value))
+    if len(chosen) > 1:
+        asked = " and ".join(f"{n}={v!r} ({fmt.name})" for fmt, (n, v) in chosen.items())
+        raise ConflictingFormats(f"the format parameters ask for different formats: {asked}")
+    return next(iter(chosen), None)
+
+
+def fitting_format(value: str, offers: Sequence[Format], kind_group: str) -> Format | None:
+    """The first offered format one format parameter's value names, or None."""
+    for item in value.split(","):
+        # A '+' typed into a URL unencoded (application/rdf+xml) arrives as a space.
+        wanted = item.split(";", 1)[0].strip().lower().replace(" ", "+")
+        if not wanted:
+            continue
+        name = SHORTHANDS[kind_group].get(wanted) or ALIASES[kind_group].get(wanted)
+        fmt = format_by_name(name or wanted) or format_by_media_type(wanted)
+        if fmt in offers:
+            return fmt
     return None
-
-
-def requested_format(value: str, offers: Sequence[Format], kind_group: str) -> Format:
-    """The format a ``format=`` parameter names (short name or media type), among the offers."""
-    wanted = value.strip().lower()
-    # This kind's shorthands and aliases first; another kind's still name a format we know
-    # (ttl for a SELECT), which is then "not acceptable" rather than "unknown".
-    others = [g for g in SHORTHANDS if g != kind_group]
-    fmt = (
-        _named(wanted, [kind_group])
-        or format_by_name(wanted)
-        or format_by_media_type(wanted)
-        or _named(wanted, others)
-    )
-    offered = ", ".join(f.name for f in offers)
-    if fmt is None:
-        raise UnknownFormat(f"unknown format {value!r}; this answer comes as: {offered}")
-    if fmt not in offers:
-        raise NotAcceptable(f"this answer cannot be written as {fmt.name}; it comes as: {offered}")
-    return fmt

@@ -8,11 +8,19 @@ built once in the master process before the workers fork, so they share its memo
 from __future__ import annotations
 
 import logging
+import socket
 
 from gunicorn.app.base import BaseApplication
 
 from ..settings import Settings
+from ..store import GraphStore
 from . import create_app
+
+log = logging.getLogger(__name__)
+
+
+class PortUnavailable(Exception):
+    """The server could not listen on its address and port (in use, not permitted, no such host)."""
 
 
 class _Gunicorn(BaseApplication):
@@ -30,10 +38,29 @@ class _Gunicorn(BaseApplication):
         return self.application
 
 
-def serve(settings: Settings) -> None:
-    """Validate and load the graph, then serve it until interrupted."""
+def check_port(host: str, port: int) -> None:
+    """PortUnavailable unless a server could listen on ``host:port`` now.
+
+    Validation takes seconds: a taken port is better told before, not after. The socket is
+    bound as gunicorn binds it (SO_REUSEADDR), then closed again.
+    """
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as error:  # socket.gaierror included
+        reason = error.strerror or str(error)
+        raise PortUnavailable(f"cannot listen on {where}: {reason}") from error
+
+
+def serve(settings: Settings, store: GraphStore | None = None) -> None:
+    """Serve ``store`` (default: the graph, validated and loaded now) until interrupted."""
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
-    run(create_app(settings), settings)
+    run(create_app(settings, store=store), settings)
 
 
 def run(app, settings: Settings) -> None:
@@ -54,8 +81,11 @@ def run(app, settings: Settings) -> None:
         # gunicorn 27's control socket lives at one path in the home directory: two servers
         # would contend for it, and nothing here uses it.
         "control_socket_disable": True,
+        # Said once gunicorn listens, never before: a server that cannot bind has served nothing.
+        "when_ready": lambda arbiter: log.info(
+            "serving the graph at http://%s:%s/ (SPARQL endpoint /sparql)",
+            settings.host,
+            settings.port,
+        ),
     }
-    logging.getLogger(__name__).info(
-        "serving the graph at http://%s:%s/ (SPARQL endpoint /sparql)", settings.host, settings.port
-    )
     _Gunicorn(app, options).run()

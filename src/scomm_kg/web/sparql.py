@@ -19,7 +19,7 @@ from ..results import GRAPH_FORMATS, Format, serialize
 from ..service import QueryRequest, formats_for, result_kind
 from . import context
 from .errors import BadRequest
-from .negotiation import choose, requested_format
+from .negotiation import FORMAT_PARAMETERS, NotAcceptable, choose, requested_format
 
 bp = Blueprint("sparql", __name__)
 
@@ -53,11 +53,29 @@ def endpoint():
 
 
 def negotiate(params: MultiDict, offers: tuple[Format, ...], kind_group: str) -> Format:
-    """format= (or Fuseki's output=) if given, else the Accept header."""
-    forced = params.get("format") or params.get("output")
-    if forced:
-        return requested_format(forced, offers, kind_group)
-    return choose(request.headers.get("Accept"), offers, kind_group)
+    """The format that format=, output= or results= names among the offers, else Accept's."""
+    g.offers = offers  # what a 406 lists, should the answer not fit the format after all
+    fmt = forced_format(params, offers, kind_group)
+    if fmt is not None:
+        return fmt
+    try:
+        return choose(request.headers.get("Accept"), offers, kind_group)
+    except NotAcceptable as error:
+        set_aside = ", ".join(f"{name}={value}" for name, value in format_values(params))
+        if not set_aside:
+            raise
+        message = f"{error} (nor do the format parameters name one: {set_aside})"
+        raise NotAcceptable(message, offers) from None
+
+
+def forced_format(params: MultiDict, offers: tuple[Format, ...], kind_group: str):
+    """The offered format the format parameters name, or None (none given, or none fits)."""
+    return requested_format(format_values(params), offers, kind_group)
+
+
+def format_values(params: MultiDict) -> list[tuple[str, str]]:
+    """Every non-empty (parameter, value) of format=, output= and results=, in that order."""
+    return [(n, v) for n in FORMAT_PARAMETERS for v in params.getlist(n) if v.strip()]
 
 
 def _read_request() -> tuple[str | None, MultiDict]:
