@@ -1,0 +1,251 @@
+"""No form of SERVICE reaches the engine: the guard against the engine itself.
+
+Each variant below is first put to the guard (querytext.forbidden_reason). Then the engine runs
+it anyway, with no guard and no isolation, against a listener on this machine's loopback
+address that every SERVICE in the variants names: any variant the engine sent out must be one
+the guard refused. The variants change what stands around the keyword (white space, comments,
+punctuation, the operator "<" and what it can hide, strings, escapes, prefixed names, the
+keyword's case and glued forms, nesting) and random characters inserted next to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import socket
+import threading
+
+import pyoxigraph as ox
+import pytest
+
+from scomm_kg import querytext
+
+
+class Listener:
+    """A loopback socket that counts the connections made to it and answers 500."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.hits = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self._lock:
+                self.hits += 1
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(
+                        b"HTTP/1.1 500 No\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                except OSError:
+                    pass
+
+    def count(self) -> int:
+        with self._lock:
+            return self.hits
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    served = Listener()
+    yield served
+    served.close()
+
+
+@pytest.fixture(scope="module")
+def engine():
+    store = ox.Store()
+    node = ox.NamedNode("http://example.org/s")
+    store.add(ox.Quad(node, ox.NamedNode("http://example.org/p"), ox.Literal("c")))
+    return store
+
+
+def sends_out(engine, listener, query: str) -> bool:
+    """Whether the engine, unguarded, connects to the listener for this query."""
+    before = listener.count()
+    try:
+        answer = engine.query(query)
+        if isinstance(answer, ox.QuerySolutions | ox.QueryTriples):
+            list(answer)
+    except (SyntaxError, OSError, RuntimeError, ValueError):
+        pass
+    # The listener counts a connection before it answers, so before the engine returns.
+    return listener.count() != before
+
+
+# Everything that can stand before the keyword in a group, and keeps the filter true.
+BEFORE = [
+    "",
+    " ",
+    "\n",
+    "\t",
+    "?s ?p ?o . ",
+    "?s ?p ?o ",
+    "?s ?p ?o.",
+    "?s ?p ?o\n",
+    "?s ?p <http://example.org/o> ",
+    "?s ?p <http://example.org/o>",
+    '?s ?p "x"',
+    "?s ?p 1.0 ",
+    "?s ?p 1.",
+    "?s ?p ( ?o ) .",
+    "[] ?p ?o .",
+    "?s ?p ?o ; ?q ?r .",
+    "FILTER(1<2)",
+    "FILTER(1<2) ",
+    "FILTER(1 <2)",
+    "FILTER(?o<'d')",
+    "FILTER(true)",
+    "FILTER(STR(?o)<'z')",
+    "OPTIONAL{?s ?p ?o}",
+    "{?s ?p ?o}",
+    "# a comment\n",
+    "#SERVICE\n",
+    "BIND(1 AS ?z)",
+    "VALUES ?z {1}",
+    "MINUS{?x ?y ?z}",
+    "?s ?p ?o FILTER(1<2)",
+]
+# What can close an IRI the "<" of a filter seemed to open, hiding the keyword from a lexer.
+AFTER_PATTERN = ["", " #>", "#>", ' "<>"', " # >"]
+KEYWORDS = [
+    "SERVICE",
+    "service",
+    "Service",
+    "sErViCe",
+    "SERVICE SILENT",
+    "SERVICESILENT",
+    "service silent",
+    "SERVICE#x\nSILENT",
+    "SERVICE\tSILENT",
+]
+TARGETS = [" <{url}>", "<{url}>", "\n<{url}>", "#c\n<{url}>", " x:sparql", ":sparql", "x:sparql"]
+PATTERNS = [" { ?a ?b ?c }", "{?a ?b ?c}", "{}", " {}"]
+WRAPPERS = [
+    "SELECT * WHERE {{ ?s ?p ?o {body} }}",
+    "ASK {{ ?s ?p ?o {body} }}",
+    "SELECT * {{ OPTIONAL {{ ?s ?p ?o {body} }} }}",
+    "SELECT * {{ {{ SELECT * {{ ?s ?p ?o {body} }} }} }}",
+    "SELECT * {{ ?s ?p ?o FILTER EXISTS {{ {body} }} }}",
+    "SELECT * {{ ?s ?p ?o LATERAL {{ {body} }} }}",
+    "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o {body} }}",
+    "DESCRIBE ?s WHERE {{ ?s ?p ?o {body} }}",
+    "SELECT * {{ {{ ?s ?p ?o }} UNION {{ ?s ?p ?o {body} }} }}",
+    "SELECT * {{ ?s ?p ?o }} ORDER BY ?o LIMIT 1 OFFSET 0",
+]
+
+
+def prologue(port: int) -> str:
+    return (
+        f"PREFIX x: <http://127.0.0.1:{port}/>\nPREFIX : <http://127.0.0.1:{port}/>\n"
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
+    )
+
+
+def variants(port: int, count: int, seed: int) -> list[str]:
+    """A seeded sample of every combination, then the pieces' own cross product in part."""
+    url = f"http://127.0.0.1:{port}/sparql"
+    rng = random.Random(seed)
+    combos = list(itertools.product(BEFORE, KEYWORDS, TARGETS, PATTERNS, AFTER_PATTERN, WRAPPERS))
+    chosen = rng.sample(combos, count)
+    # Every "before" with every keyword in the plainest frame, so none is left to chance.
+    chosen += [(b, k, " <{url}>", " {}", "", WRAPPERS[0]) for b in BEFORE for k in KEYWORDS]
+    queries = []
+    for before, keyword, target, pattern, after, wrapper in chosen:
+        body = before + keyword + target.format(url=url) + pattern + after + "\n"
+        queries.append(prologue(port) + wrapper.format(body=body))
+    return queries
+
+
+def mutations(port: int, count: int, seed: int) -> list[str]:
+    """A working SERVICE query with one to three random characters inserted beside SERVICE."""
+    url = f"http://127.0.0.1:{port}/sparql"
+    base = prologue(port) + "SELECT * WHERE { ?s ?p ?o FILTER(1<2) SERVICE <" + url + "> { } }"
+    at = base.index("SERVICE")
+    alphabet = "<>#\"'\n \t.{}():?$\\^@_;,=!&|*/+-~019aSeE%"
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = base
+        for _ in range(rng.randint(1, 3)):
+            spot = rng.randint(at - 12, at + 10)
+            text = text[:spot] + rng.choice(alphabet) + text[spot:]
+        out.append(text)
+    return out
+
+
+def test_the_plain_service_query_does_reach_the_listener_without_the_guard(engine, listener):
+    """The check below can fail: unguarded, the engine does call out."""
+    query = prologue(listener.port) + (
+        f"SELECT * WHERE {{ ?s ?p ?o FILTER(1<2)SERVICE <http://127.0.0.1:{listener.port}/> "
+        "{ } #>\n}"
+    )
+    assert sends_out(engine, listener, query)
+    assert querytext.forbidden_reason(query) is not None
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"), [("combinations", 1), ("combinations", 2), ("mutations", 3)]
+)
+def test_every_variant_the_engine_sends_out_is_refused_by_the_guard(engine, listener, kind, seed):
+    queries = (
+        variants(listener.port, 1500, seed)
+        if kind == "combinations"
+        else mutations(listener.port, 3000, seed)
+    )
+    escaped, sent, refused = [], 0, 0
+    for query in queries:
+        reason = querytext.forbidden_reason(query)
+        refused += reason is not None
+        if sends_out(engine, listener, query):
+            sent += 1
+            if reason is None:
+                escaped.append(query)
+    assert escaped == []
+    # The sample is not idle: variants do call out when nothing stops them (most random
+    # insertions break the syntax, so fewer of those do).
+    assert sent >= len(queries) // (20 if kind == "combinations" else 100), (sent, refused)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # The service description's own vocabulary, and the word in every harmless place.
+        "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#> "
+        "SELECT ?s WHERE { ?s a sd:Service ; sd:endpoint ?e }",
+        "SELECT ?service WHERE { ?service <http://www.w3.org/ns/sparql-service-description#"
+        "endpoint> ?e }",
+        'SELECT * WHERE { ?s ?p "customer service" } # a comment on the service',
+        "SELECT * WHERE { ?s ?p ?o FILTER(CONTAINS(?o, 'SERVICE')) }",
+        "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:p ?o }",
+        # What the engine accepts and rdflib's parser does not: LATERAL and RDF-star.
+        "SELECT * WHERE { ?s ?p ?o LATERAL { SELECT ?service WHERE { ?service ?q ?r } LIMIT 1 }}",
+        "SELECT * WHERE { << ?s ?p ?o >> <http://example.org/service> ?x }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o < 'service') }",
+        "SELECT * WHERE { ?s ?p ?o } ORDER BY <http://example.org/service>(?o)",
+    ],
+)
+def test_harmless_mentions_of_service_are_not_refused(query):
+    assert querytext.forbidden_reason(query) is None
+
+
+def test_a_huge_query_that_only_mentions_service_is_read_through():
+    """The 589 KB query the old check took 18 s over: read in one linear pass, not refused."""
+    query = "SELECT * WHERE { " + "?s <http://example.org/service> 'service' . " * 14000 + "}"
+    assert len(query) > 589_000
+    assert querytext.forbidden_reason(query) is None
