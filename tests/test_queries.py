@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scomm_kg import queries
+from scomm_kg import build, queries
 from scomm_kg.queries import BadParameter, QueryNotFound
 from scomm_kg.results import term_text
+from scomm_kg.settings import Settings
 
 from helpers import iri
 
@@ -378,6 +379,43 @@ def test_attempts_in_the_same_month_are_in_no_known_order(store):
     assert [row["orderUnknownWith"].split(" (")[0] for row in before[1:]] == [
         "Santa Clara County, Calif. tries to opt out of Secure Communities",
         "Arlington County, Va. tries to opt out of Secure Communities",
+    ]
+
+
+YEAR_ONLY_DENIAL = """BASE <https://w3id.org/scomm-kg/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX scomm: <https://w3id.org/scomm-kg/ontology#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+<graph/ice-brochure-2010> {
+  <id/statement/test-year-only-denial> a scomm:Statement ;
+    rdfs:label "A denial dated only by its year (2010)"@en ;
+    scomm:denies <id/proposition/local-jurisdictions-can-opt-out> ;
+    prov:wasAttributedTo <id/organization/ice> ;
+    dcterms:date "2010"^^xsd:gYear ;
+    scomm:earliestDate "2010-01-01"^^xsd:date ;
+    scomm:latestDate "2010-12-31"^^xsd:date ;
+    schema:text "jurisdictions cannot opt out"@en .
+}
+"""
+
+
+def test_a_contradiction_says_whether_the_earlier_certainly_came_first(store, tmp_path):
+    assert pick(rows(store, "contradictions"), "earlierDate", "laterDate", "orderCertain") == [
+        ("2010-08", "2010-10", "true"),
+        ("2010-09", "2010-10", "true"),
+    ]
+    extra = tmp_path / "year-only-denial.trig"
+    extra.write_text(YEAR_ONLY_DENIAL, encoding="utf-8")
+    with_denial = build.build_store(Settings(data=(extra,), cache_dir=""), check=False)
+    table = rows(with_denial, "contradictions", proposition=OPT_OUT)
+    assert pick(table, "earlierDate", "earlierStance", "laterDate", "orderCertain") == [
+        ("2010", "denies", "2010-08", "false"),  # "earlier" by its first day only
+        ("2010", "denies", "2010-09", "false"),
+        ("2010-08", "suggests", "2010-10", "true"),
+        ("2010-09", "affirms", "2010-10", "true"),
     ]
 
 
