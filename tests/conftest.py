@@ -7,6 +7,9 @@ import pytest
 from scomm_kg import build, loader
 from scomm_kg.settings import Settings
 
+# needs_shared: the marker for tests that need ../shared; pytester: to test that marker.
+pytest_plugins = ["needs_shared", "pytester"]
+
 
 @pytest.fixture(scope="session")
 def loaded():

@@ -1,23 +1,27 @@
 """A real `gunicorn` server in a child process, for tests that need real clients and sockets.
 
-The server holds the shipped graph plus, when asked, the W3C protocol test graphs (a
-throw-away store: the W3C data is not project data and is not validated).
+The server holds the shipped graph plus, when given their folder, the W3C protocol test graphs
+(a throw-away store: the W3C data is not project data and is not validated).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-W3C_DATA = ROOT.parent / "shared" / "tools" / "sparql-protocol" / "w3c-data"
+from needs_shared import SHARED
+
+W3C_SUITE = SHARED / "tools" / "sparql-protocol"
+W3C_DATA = W3C_SUITE / "w3c-data"
 KASEI = "http://kasei.us/2009/09/sparql/data/"
 
 _MAIN = """
@@ -51,39 +55,71 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """Starts the server, waits until it answers, stops it and its workers at the end."""
+    """Starts the server, waits until it answers, stops it and its workers at the end.
 
-    def __init__(self, query_timeout: float = 3.0, w3c_graphs: bool = False):
+    Use it as a context manager, or call stop(); a server that fails to start is stopped, and
+    its log closed, before the error is raised.
+    """
+
+    def __init__(self, query_timeout: float = 3.0, w3c_data: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [str(self.port), str(query_timeout), str(W3C_DATA) if w3c_graphs else "", KASEI]
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _MAIN, *args],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        self._wait_until_ready()
+        args = [str(self.port), str(query_timeout), str(w3c_data or ""), KASEI]
+        # A file, not a pipe: a chatty server can never block on it, and nothing is left open.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _MAIN, *args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log,
+                start_new_session=True,
+            )
+        except BaseException:
+            self._log.close()
+            raise
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __enter__(self) -> LiveServer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def log(self) -> str:
+        """What the server wrote to its standard error so far."""
+        self._log.seek(0)
+        return self._log.read().decode("utf-8", errors="replace")
 
     def _wait_until_ready(self, seconds: float = 60.0) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.process.stderr.read().decode()}")
+                raise RuntimeError(f"the server exited: {self.log()}")
             try:
                 if requests.get(self.url + "/sparql", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the server did not answer within a minute")
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"the server did not answer within {seconds:.0f} s: {self.log()}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        """Stop the server and every process of its group; close its log. Safe to repeat."""
+        try:
+            self._signal(signal.SIGTERM)  # the whole group: workers may outlive a dead master
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                self._signal(signal.SIGKILL)
                 self.process.wait()
-        self.process.stderr.close()
+        finally:
+            self._log.close()
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signum)

@@ -10,15 +10,14 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
+from needs_shared import SHARED
 from scomm_kg import resources
 from scomm_kg.namespaces import OA, SCHEMA, SCOMM, TIME
 
 from helpers import iri
 
 SOURCE = Path(resources.project_root(), "data/sources/secure-communities-backgrounder.txt")
-ORIGINAL = (
-    Path(__file__).resolve().parents[2] / "shared/sources/secure-communities-backgrounder.txt"
-)
+ORIGINAL = SHARED / "sources" / "secure-communities-backgrounder.txt"
 
 
 def source_text() -> str:
@@ -57,9 +56,12 @@ def merged(loaded):
     return loaded.merged()
 
 
-def test_the_project_ships_the_source_text_unchanged(merged):
-    if ORIGINAL.exists():  # the shared copy sits beside the checkout in development and CI
-        assert SOURCE.read_bytes() == ORIGINAL.read_bytes()
+@pytest.mark.needs_shared("sources/secure-communities-backgrounder.txt", "the original text")
+def test_the_project_ships_the_source_text_unchanged():
+    assert SOURCE.read_bytes() == ORIGINAL.read_bytes()
+
+
+def test_the_source_text_has_the_declared_checksum(merged):
     media = URIRef(iri("source/secure-communities-backgrounder.txt"))
     declared = str(merged.value(media, SCHEMA.sha256))
     assert hashlib.sha256(SOURCE.read_bytes()).hexdigest() == declared

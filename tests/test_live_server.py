@@ -7,12 +7,14 @@ make the server reach the network or the file system.
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import warnings
 from urllib.parse import quote
 
 import pytest
@@ -21,25 +23,32 @@ from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 
-from live_server import W3C_DATA, LiveServer
+from live_server import W3C_DATA, W3C_SUITE, LiveServer
 from scomm_kg import queries
 from scomm_kg.loader import rdflib_quietly
 from scomm_kg.results import term_text
 
-RUNNER = W3C_DATA.parent / "run.py"
+RUNNER = W3C_SUITE / "run.py"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @pytest.fixture(scope="module")
 def server():
-    live = LiveServer(query_timeout=3.0, w3c_graphs=True)
-    yield live
-    live.stop()
+    """The shipped graph alone: real clients, runaway and hostile queries need nothing else."""
+    with LiveServer(query_timeout=3.0) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
 def endpoint(server):
     return server.url + "/sparql"
+
+
+@pytest.fixture
+def w3c_endpoint():
+    """A server that also holds the W3C protocol test graphs, read from ../shared."""
+    with LiveServer(query_timeout=3.0, w3c_data=W3C_DATA) as live:
+        yield live.url + "/sparql"
 
 
 def canned_rows(store, name, **params):
@@ -50,10 +59,11 @@ def canned_rows(store, name, **params):
 # --- Conformance ------------------------------------------------------------------------
 
 
-def test_the_w3c_protocol_and_service_description_suites_pass(endpoint):
+@pytest.mark.needs_shared("tools/sparql-protocol", "the W3C protocol suite")
+def test_the_w3c_protocol_and_service_description_suites_pass(w3c_endpoint):
     assert RUNNER.exists(), f"the W3C runner belongs beside the checkout: {RUNNER}"
     run = subprocess.run(
-        [sys.executable, str(RUNNER), "--query-url", endpoint, "--data-preloaded"],
+        [sys.executable, str(RUNNER), "--query-url", w3c_endpoint, "--data-preloaded"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -323,3 +333,16 @@ def test_concurrent_requests_each_get_their_own_answer(server, store):
     assert len(answers) == 40
     for name, rows in answers.values():
         assert rows == expected[name], name
+
+
+# --- The test server itself ---------------------------------------------------------------
+
+
+def test_a_server_that_cannot_start_is_stopped_and_leaves_nothing_open(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(RuntimeError, match=r"the server exited: (?s:.*)data1\.nt") as failed:
+            LiveServer(w3c_data=tmp_path / "no-such-folder")
+        del failed  # its traceback holds the half-made server
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

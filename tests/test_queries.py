@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from scomm_kg import queries
+from scomm_kg import build, queries
 from scomm_kg.queries import BadParameter, QueryNotFound, UnknownResource
 from scomm_kg.results import term_text
+from scomm_kg.settings import Settings
 
 from helpers import iri
 
@@ -275,6 +276,168 @@ def test_the_curators_own_graph_rests_on_no_document(store):
     (curators,) = [row for row in rows(store, "sources") if row["kind"] == "curators' graph"]
     assert curators["graph"] == iri("graph/curators-knowledge")
     assert "readIn" not in curators and "cited" not in curators
+
+
+# --- Order: never more than the dates say --------------------------------------------------
+
+BROCHURE = "ICE brochure on Secure Communities (2010)"
+BROCHURE_CLAIM = (
+    "ICE brochure touts the program's role in deporting an MS-13 gang member and a rapist (2010)"
+)
+DC_ATTEMPT = "Washington, D.C. tries to opt out of Secure Communities (July 2010)"
+AUGUST_MEMO = 'ICE memo "Secure Communities: Setting the Record Straight" (August 2010)'
+SEPTEMBER_LETTER = "Letter from Janet Napolitano to Rep. Zoe Lofgren (September 2010)"
+SEPTEMBER_SAYS = (
+    "Napolitano: local jurisdictions could opt out, in a letter to Rep. Zoe Lofgren "
+    "(September 2010)"
+)
+OCTOBER_SAYS = "Napolitano: the program is, in fact, not voluntary (October 2010)"
+LAUNCH = "ICE launches Secure Communities (2008)"
+
+
+def order_unknown_with(row) -> list[str]:
+    return row["orderUnknownWith"].split(" | ") if row.get("orderUnknownWith") else []
+
+
+def overlap(a, b) -> bool:
+    return a["earliest"] <= b["latest"] and b["earliest"] <= a["latest"]
+
+
+def test_the_timeline_says_the_year_only_brochure_may_come_anywhere_in_2010(store):
+    row = {r["label"]: r for r in rows(store, "timeline")}
+    brochure = order_unknown_with(row[BROCHURE])
+    for label in (BROCHURE_CLAIM, DC_ATTEMPT, AUGUST_MEMO, SEPTEMBER_LETTER, OCTOBER_SAYS):
+        assert label in brochure
+    assert BROCHURE in order_unknown_with(row[DC_ATTEMPT])
+    assert "orderUnknownWith" not in row[LAUNCH]  # 2008: before everything else, certainly
+
+
+def test_months_that_do_not_overlap_are_certainly_ordered(store):
+    row = {r["label"]: r for r in rows(store, "timeline")}
+    assert SEPTEMBER_SAYS not in order_unknown_with(row[OCTOBER_SAYS])
+    assert OCTOBER_SAYS not in order_unknown_with(row[SEPTEMBER_SAYS])
+    assert order_unknown_with(row[OCTOBER_SAYS]) == [BROCHURE, BROCHURE_CLAIM]
+
+
+def test_order_unknown_means_exactly_that_the_dates_overlap_and_is_listed_by_date(store):
+    for params in ({}, {"from": "2010-09-15"}):
+        table = rows(store, "timeline", **params)
+        by_label = {row["label"]: row for row in table}
+        for row in table:
+            overlapping = {
+                other["label"]
+                for other in table
+                if other["resource"] != row["resource"] and overlap(row, other)
+            }
+            listed = order_unknown_with(row)
+            assert set(listed) == overlapping, row["label"]
+            dates = [(by_label[x]["earliest"], by_label[x]["latest"], x) for x in listed]
+            assert dates == sorted(dates)
+    # From mid-September on, the July attempt is not listed, so it is not named either.
+    later = {r["label"]: r for r in rows(store, "timeline", **{"from": "2010-09-15"})}
+    assert DC_ATTEMPT not in order_unknown_with(later[BROCHURE])
+
+
+def test_statements_on_a_topic_say_which_order_is_unknown(store):
+    table = rows(store, "statements-on-topic")
+    claim = next(row for row in table if row["date"] == "2010")
+    assert table[0] is claim  # first by its earliest day, but not before the others for sure:
+    assert order_unknown_with(claim) == [
+        "ICE: a jurisdiction that does not wish to activate on its scheduled date must notify "
+        "in writing (August 2010)",
+        "ICE: it has the option of removing the jurisdiction from the deployment plan "
+        "(August 2010)",
+        SEPTEMBER_SAYS,
+        OCTOBER_SAYS,
+    ]
+    october = next(row for row in table if row["date"] == "2010-10")
+    assert order_unknown_with(october) == [BROCHURE_CLAIM]
+    # On one proposition only its own statements count: August, September, October, certain.
+    on_opting_out = rows(store, "statements-on-topic", proposition=OPT_OUT)
+    assert [row.get("orderUnknownWith") for row in on_opting_out] == [None, None, None]
+
+
+def test_what_one_speaker_or_organization_said_says_which_order_is_unknown(store):
+    ice = rows(store, "statements-by-speaker", speaker="id/organization/ice")
+    assert len(order_unknown_with(ice[0])) == 2  # the brochure's claim against both August ones
+    assert all(BROCHURE_CLAIM in order_unknown_with(row) for row in ice[1:])
+    napolitano = rows(store, "statements-by-speaker", speaker="id/person/janet-napolitano")
+    assert [row.get("orderUnknownWith") for row in napolitano] == [None, None]
+    dhs = rows(store, "statements-from-organization", organization="id/organization/dhs")
+    assert pick(dhs, "date", "orderUnknownWith")[-2:] == [
+        ("2010-09", BROCHURE_CLAIM),
+        ("2010-10", BROCHURE_CLAIM),
+    ]
+
+
+def test_attempts_in_the_same_month_are_in_no_known_order(store):
+    table = rows(store, "opt-out-attempts")
+    assert pick(table, "jurisdictionLabel", "orderUnknownWith") == [
+        ("Washington, D.C.", None),
+        (
+            "Arlington County",
+            "Santa Clara County, Calif. tries to opt out of Secure Communities (September 2010)",
+        ),
+        (
+            "Santa Clara County",
+            "Arlington County, Va. tries to opt out of Secure Communities (September 2010)",
+        ),
+        ("Illinois", None),
+        ("New York", "San Francisco, Calif. tries to opt out of Secure Communities (June 2011)"),
+        (
+            "San Francisco",
+            "The state of New York tries to opt out of Secure Communities (June 2011)",
+        ),
+        ("Boston", None),
+    ]
+    # Only what is listed counts: Arlington's attempt alone, or Virginia's, is in a known order.
+    alone = rows(store, "opt-out-attempts", jurisdiction="id/place/arlington-county-va")
+    assert pick(alone, "orderUnknownWith") == [(None,)]
+    virginia = rows(store, "opt-out-attempts", state="id/place/virginia")
+    assert pick(virginia, "jurisdictionLabel", "orderUnknownWith") == [("Arlington County", None)]
+    before = rows(store, "opt-out-attempts-before-denial", proposition=OPT_OUT)
+    assert pick(before, "jurisdictionLabel", "orderUnknownWith")[0] == ("Washington, D.C.", None)
+    assert [row["orderUnknownWith"].split(" (")[0] for row in before[1:]] == [
+        "Santa Clara County, Calif. tries to opt out of Secure Communities",
+        "Arlington County, Va. tries to opt out of Secure Communities",
+    ]
+
+
+YEAR_ONLY_DENIAL = """BASE <https://w3id.org/scomm-kg/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX scomm: <https://w3id.org/scomm-kg/ontology#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+<graph/ice-brochure-2010> {
+  <id/statement/test-year-only-denial> a scomm:Statement ;
+    rdfs:label "A denial dated only by its year (2010)"@en ;
+    scomm:denies <id/proposition/local-jurisdictions-can-opt-out> ;
+    prov:wasAttributedTo <id/organization/ice> ;
+    dcterms:date "2010"^^xsd:gYear ;
+    scomm:earliestDate "2010-01-01"^^xsd:date ;
+    scomm:latestDate "2010-12-31"^^xsd:date ;
+    schema:text "jurisdictions cannot opt out"@en .
+}
+"""
+
+
+def test_a_contradiction_says_whether_the_earlier_certainly_came_first(store, tmp_path):
+    assert pick(rows(store, "contradictions"), "earlierDate", "laterDate", "orderCertain") == [
+        ("2010-08", "2010-10", "true"),
+        ("2010-09", "2010-10", "true"),
+    ]
+    extra = tmp_path / "year-only-denial.trig"
+    extra.write_text(YEAR_ONLY_DENIAL, encoding="utf-8")
+    with_denial = build.build_store(Settings(data=(extra,), cache_dir=""), check=False)
+    table = rows(with_denial, "contradictions", proposition=OPT_OUT)
+    assert pick(table, "earlierDate", "earlierStance", "laterDate", "orderCertain") == [
+        ("2010", "denies", "2010-08", "false"),  # "earlier" by its first day only
+        ("2010", "denies", "2010-09", "false"),
+        ("2010-08", "suggests", "2010-10", "true"),
+        ("2010-09", "affirms", "2010-10", "true"),
+    ]
 
 
 # --- Parameters are checked and bound, never pasted ----------------------------------------
