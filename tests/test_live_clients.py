@@ -84,9 +84,8 @@ FALLBACK = {"tabular": RESULTS_JSON, "graph": "text/turtle"}
 
 @pytest.fixture(scope="module")
 def endpoint():
-    live = LiveServer(w3c_graphs=False)
-    yield live.url + "/sparql"
-    live.stop()
+    with LiveServer() as live:
+        yield live.url + "/sparql"
 
 
 def ask(endpoint: str, query: str, return_format: str, method: str):
