@@ -73,13 +73,22 @@ def test_the_row_cap_refuses_a_larger_result(small):
             ["3 |   ?s a foo:Thing ;", "  |                 ^"],
         ),
         (
+            # Oxigraph reports this one at the end of the query, expecting function names.
+            "SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ex:x) }",
+            "line 1, column 44: undeclared prefix ex: (declare it with PREFIX ex: <…>)",
+            [
+                "1 | SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ex:x) }",
+                "  |                                            ^",
+            ],
+        ),
+        (
             "SELECT ?s WHERE { ?s ?p ?o } LIMIT",
             "line 1, column 35, at the end of the query: expected one of GROUP, LATERAL, ORDER, "
             "SERVICE, a digit",
             ["1 | SELECT ?s WHERE { ?s ?p ?o } LIMIT", "  |                                   ^"],
         ),
     ],
-    ids=["unknown-prefix", "missing-brace", "on-line-3", "end-of-input"],
+    ids=["unknown-prefix", "missing-brace", "on-line-3", "prefix-in-a-filter", "end-of-input"],
 )
 def test_a_syntax_error_shows_the_line_with_a_caret_and_what_may_come_there(
     small, query, message, snippet

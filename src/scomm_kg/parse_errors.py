@@ -10,7 +10,10 @@ list, and an undeclared prefix is named.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
+
+from .sparql_tokens import tokenize
 
 _POSITION = re.compile(r"^error at (\d+):(\d+):\s*(.*)$", re.DOTALL)
 # One alternative of the expected list: a character class, a quoted token or a bare word/phrase.
@@ -38,15 +41,28 @@ class Diagnosis(NamedTuple):
     snippet: str
 
 
-def explain(query: str, engine_message: str) -> Diagnosis:
-    """The engine's syntax error message about ``query``, made readable."""
+def explain(query: str, engine_message: str, known_prefixes: Iterable[str] = ()) -> Diagnosis:
+    """The engine's syntax error message about ``query``, made readable.
+
+    Oxigraph often reports a prefixed name with an undeclared prefix far from where it stands
+    (at the end of the query, expecting a list of function names); when the query uses a
+    prefix that is neither declared in it nor among ``known_prefixes``, that is said instead,
+    at the name.
+    """
     match = _POSITION.match(engine_message.strip())
     if not match:
         return Diagnosis(" ".join(engine_message.split()), None, None, "")
     line, column, rest = int(match[1]), int(match[2]), match[3]
+    undeclared = first_undeclared_prefix(query, known_prefixes)
+    if undeclared is not None:
+        prefix, line, column = undeclared
     lines = query.split("\n")
     text = lines[line - 1].rstrip("\r") if line <= len(lines) else ""
-    reason = _reason(rest, text[: column - 1])
+    reason = (
+        _undeclared_prefix(f"{prefix}:")
+        if undeclared is not None
+        else _reason(rest, text[: column - 1])
+    )
     where = f"line {line}, column {column}"
     if _offset(lines, line, column) >= len(query.rstrip()):
         where += ", at the end of the query"
@@ -86,6 +102,30 @@ def _undeclared_prefix(before: str) -> str:
         return "undeclared prefix"
     name = match[1]
     return f"undeclared prefix {name}: (declare it with PREFIX {name}: <…>)"
+
+
+def first_undeclared_prefix(
+    query: str, known_prefixes: Iterable[str]
+) -> tuple[str, int, int] | None:
+    """The first prefixed name whose prefix nothing declares: (prefix, line, column)."""
+    declared = set(known_prefixes)
+    tokens = tokenize(query)
+    for index, token in enumerate(tokens):
+        if token.kind != "pname":
+            continue
+        prefix = token.text.split(":", 1)[0]
+        after_prefix_keyword = (
+            index > 0
+            and tokens[index - 1].kind == "word"
+            and tokens[index - 1].text.upper() == "PREFIX"
+        )
+        if after_prefix_keyword:
+            declared.add(prefix)
+        elif prefix not in declared:
+            line = query.count("\n", 0, token.start) + 1
+            column = token.start - (query.rfind("\n", 0, token.start) + 1) + 1
+            return prefix, line, column + len(token.text)
+    return None
 
 
 def _offset(lines: list[str], line: int, column: int) -> int:

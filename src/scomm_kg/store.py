@@ -159,7 +159,8 @@ class OxigraphStore(GraphStore):
             answer = self._store.query(sparql, **options)
             return _collect(answer, row_limit)
         except SyntaxError as error:
-            raise QuerySyntaxError(*parse_errors.explain(sparql, str(error))) from error
+            diagnosis = parse_errors.explain(sparql, str(error), prefixes)
+            raise QuerySyntaxError(*diagnosis) from error
         except (OSError, RuntimeError, ValueError, TypeError) as error:
             raise EngineError(str(error)) from error
 
