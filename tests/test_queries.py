@@ -105,6 +105,11 @@ def test_who_at_dhs_said_what_through_its_units_and_officials(store):
         ("2010-09", "Janet Napolitano", dhs, secretary, "affirms"),
         ("2010-10", "Janet Napolitano", dhs, secretary, "denies"),
     ]
+    # That ICE belongs to DHS is the curators' knowledge, not the backgrounder's: each ICE row
+    # says so, and the rows through Napolitano's own post need no such link.
+    links = {row["speakerLabel"]: row.get("unitLinkFrom") for row in table}
+    assert links[ice].startswith("What the curators know")
+    assert links["Janet Napolitano"] is None
 
 
 def test_nobody_in_the_house_of_representatives_made_a_statement(store):
