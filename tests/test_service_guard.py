@@ -20,6 +20,8 @@ import pytest
 
 from scomm_kg import querytext
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
 
 class Listener:
     """A loopback socket that counts the connections made to it and answers 500."""
@@ -69,9 +71,20 @@ def listener():
 
 @pytest.fixture(scope="module")
 def engine():
+    """Data every variant's patterns match, so that nothing short-circuits the SERVICE."""
     store = ox.Store()
-    node = ox.NamedNode("http://example.org/s")
-    store.add(ox.Quad(node, ox.NamedNode("http://example.org/p"), ox.Literal("c")))
+    node, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    triple = ox.Triple(node, p, ox.Literal("c"))
+    head, reifier = ox.BlankNode("list"), ox.NamedNode("http://example.org/r")
+    for s, pred, o in [
+        (node, p, ox.Literal("c")),
+        (node, p, ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))),
+        (head, ox.NamedNode(rdf + "first"), ox.Literal("c")),
+        (head, ox.NamedNode(rdf + "rest"), ox.NamedNode(rdf + "nil")),
+        (reifier, ox.NamedNode(rdf + "reifies"), triple),
+    ]:
+        store.add(ox.Quad(s, pred, o))
     return store
 
 
@@ -120,6 +133,24 @@ BEFORE = [
     "VALUES ?z {1}",
     "MINUS{?x ?y ?z}",
     "?s ?p ?o FILTER(1<2)",
+    # A subject that needs no properties, then the keyword: a pattern may begin there.
+    "[ ?p ?o ]",
+    "[ ?p ?o ] ",
+    "( ?o ) ",
+    "( ?o )",
+    "<< ?s ?p ?o >> ",
+    "<<?s ?p ?o>>",
+    # A trailing ";" (its verb is optional) or ",".
+    "?s ?p ?o ;",
+    "?s ?p ?o ; ",
+    "?s ?p ?o;",
+    # A keyword the engine ends a triple with, glued to the next one.
+    "?s ?p true",
+    "?s ?p true ",
+    "?s ?p false",
+    # Less-than, then "<" again: never a triple term after an operand.
+    "FILTER(?o<<http://example.org/x#a>)",
+    "FILTER(1<=2)",
 ]
 # What can close an IRI the "<" of a filter seemed to open, hiding the keyword from a lexer.
 AFTER_PATTERN = ["", " #>", "#>", ' "<>"', " # >"]
@@ -133,6 +164,7 @@ KEYWORDS = [
     "service silent",
     "SERVICE#x\nSILENT",
     "SERVICE\tSILENT",
+    "SERVICE:sparql",
 ]
 TARGETS = [" <{url}>", "<{url}>", "\n<{url}>", "#c\n<{url}>", " x:sparql", ":sparql", "x:sparql"]
 PATTERNS = [" { ?a ?b ?c }", "{?a ?b ?c}", "{}", " {}"]

@@ -103,13 +103,8 @@ def forbidden_reason(sparql: str) -> str | None:
     if "service" not in sparql.lower():
         return None
     tokens = tokenize(sparql)
-    for token in tokens:
-        if (
-            token.pattern_start
-            and token.kind in ("word", "pname")
-            and token.text[:7].upper() == "SERVICE"
-        ):
-            return FORBIDDEN["SERVICE"]
+    if any(_may_be_read_as_service(token) for token in tokens):
+        return FORBIDDEN["SERVICE"]
     unreadable = next((token for token in tokens if token.kind == "error"), None)
     if unreadable is not None:
         line, column = position(sparql, unreadable.start)
@@ -119,6 +114,23 @@ def forbidden_reason(sparql: str) -> str | None:
             f"rather than trusted"
         )
     return None
+
+
+def _may_be_read_as_service(token: Token) -> bool:
+    """Whether the engine may read SERVICE at this token.
+
+    Where a graph pattern may begin, a name that starts with the keyword's letters. Inside a
+    group anywhere, a bare word or a prefix that holds them after a keyword the engine can
+    end a triple with (``trueSERVICE <…> {…}`` reads as the object true, then SERVICE): no
+    keyword or function name holds those letters, so nothing a query needs is lost.
+    """
+    if token.kind not in ("word", "pname"):
+        return False
+    head = token.text.split(":", 1)[0].upper() if token.kind == "pname" else token.text.upper()
+    if token.pattern_start and token.text[:7].upper() == "SERVICE":
+        return True
+    glued = any(head.startswith(word + "SERVICE") for word in ("TRUE", "FALSE"))
+    return token.depth > 0 and (glued or (token.kind == "word" and "SERVICE" in head))
 
 
 def position(text: str, offset: int) -> tuple[int, int]:

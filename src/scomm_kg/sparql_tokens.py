@@ -91,6 +91,8 @@ class Token:
 class _Frame:
     kind: str  # top, group ({…}), expr ((…) of an expression) or list (collection, […], VALUES)
     terms: int = 0  # in a group: terms of the current triple read so far
+    node_subject: bool = False  # in a group: the triple's subject is […], (…) or << … >>
+    after_semicolon: bool = False  # in a group: right after ";", whose verb is optional
     modifiers: bool = False  # in a group: past a subquery's GROUP BY, HAVING or ORDER BY
 
 
@@ -125,11 +127,14 @@ def tokenize(sparql: str) -> list[Token]:
 def _angle(sparql: str, position: int, frame: _Frame, previous: Token | None):
     """Kind and end of the token at a "<": less-than after an operand in an expression, else
     an IRI if one is there, else the punctuation (``<<`` opens a triple term)."""
-    infix = frame.kind == "expr" and previous is not None and _ends_operand(previous)
-    if not infix and not sparql.startswith("<<", position):
-        iri = _IRIREF.match(sparql, position)
-        if iri:
-            return "iri", iri.end()
+    if frame.kind == "expr" and previous is not None and _ends_operand(previous):
+        # Less-than or less-or-equal; never "<<", which cannot follow an operand.
+        return "punct", position + (2 if sparql.startswith("<=", position) else 1)
+    if sparql.startswith("<<", position):
+        return "punct", position + 2
+    iri = _IRIREF.match(sparql, position)
+    if iri:
+        return "iri", iri.end()
     return "punct", _LESS_THAN.match(sparql, position).end()
 
 
@@ -142,34 +147,51 @@ def _ends_operand(token: Token) -> bool:
 
 
 def _at_pattern_start(frame: _Frame) -> bool:
-    """In a group, before a triple's subject or after its object."""
-    return frame.kind == "group" and (frame.terms == 0 or frame.terms >= 3)
+    """In a group, where a graph pattern may begin: before a triple's subject, after its
+    object, after a trailing ";" (its verb is optional), or after a subject that needs no
+    properties ([ … ], ( … ) and << … >> may stand alone)."""
+    if frame.kind != "group":
+        return False
+    return (
+        frame.terms == 0
+        or frame.terms >= 3
+        or frame.after_semicolon
+        or (frame.terms == 1 and frame.node_subject)
+    )
 
 
 def _advance(stack: list[_Frame], token: Token, previous: Token | None, tokens) -> None:
     """Update the bracket stack and the triple count for one token."""
     frame = stack[-1]
     text = token.text
+    frame.after_semicolon = False
     if token.kind == "punct":
         if text == "{":
             stack.append(_Frame("group"))
-        elif text in ("[", "{|"):
+        elif text in ("[", "{|", "<<"):
             stack.append(_Frame("list"))
         elif text == "(":
             before = tokens[-3] if len(tokens) >= 3 else None
             stack.append(_Frame(_paren_kind(frame, previous, before)))
-        elif text in (")", "]", "}", "|}"):
+        elif text in (")", "]", "}", "|}", ">>"):
             closed = stack.pop() if len(stack) > 1 else frame
             parent = stack[-1]
             if parent.kind == "group":
-                # A closed expression (FILTER, BIND) or group ends a pattern; a collection or a
-                # blank node is one term of a triple.
-                parent.terms = 0 if closed.kind in ("expr", "group") else parent.terms + 1
+                # A closed expression (FILTER, BIND) or group ends a pattern; a collection, a
+                # blank node or a triple term is one term of a triple.
+                if closed.kind in ("expr", "group"):
+                    parent.terms = 0
+                else:
+                    if parent.terms == 0:
+                        parent.node_subject = True
+                    parent.terms += 1
         elif frame.kind == "group":
             if text == ".":
                 frame.terms = 0
+                frame.node_subject = False
             elif text == ";":
                 frame.terms = 1
+                frame.after_semicolon = True
             elif text == ",":
                 frame.terms = 2
         return
@@ -177,8 +199,11 @@ def _advance(stack: list[_Frame], token: Token, previous: Token | None, tokens) 
         return
     if token.kind == "langtag" or (previous is not None and previous.text == "^^"):
         return  # part of the literal before it
+    if frame.terms == 0:
+        frame.node_subject = False
     if token.kind == "word" and text.upper() not in _BOOLEANS and text != "a":
         frame.terms = 0  # FILTER, OPTIONAL, GRAPH, BIND, VALUES, MINUS, UNION, …
+        frame.node_subject = False
         if text.upper() in _MODIFIER_WORDS:
             frame.modifiers = True
         return
