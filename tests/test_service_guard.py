@@ -1,4 +1,4 @@
-"""No form of SERVICE reaches the engine: the guard against the engine itself.
+"""No form of SERVICE or LOAD reaches the engine: the guard against the engine itself.
 
 Each variant below is first put to the guard (querytext.forbidden_reason). Then the engine runs
 it anyway, with no guard and no isolation, against a listener on this machine's loopback
@@ -19,6 +19,8 @@ import pyoxigraph as ox
 import pytest
 
 from scomm_kg import querytext
+from scomm_kg.settings import Settings
+from scomm_kg.web import create_app
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -281,3 +283,45 @@ def test_a_huge_query_that_only_mentions_service_is_read_through():
     query = "SELECT * WHERE { " + "?s <http://example.org/service> 'service' . " * 14000 + "}"
     assert len(query) > 589_000
     assert querytext.forbidden_reason(query) is None
+
+
+# --- LOAD: the engine fetches for it only as an update, which this service never runs ---------
+
+
+def load_variants(port: int) -> list[str]:
+    url = f"http://127.0.0.1:{port}/data.ttl"
+    forms = [
+        "LOAD <{url}>",
+        "load silent <{url}>",
+        "LOAD <{url}> INTO GRAPH <http://example.org/g>",
+        "PREFIX x: <http://127.0.0.1:{port}/> LOAD x:data.ttl",
+        "#c\nLOAD<{url}>",
+        "SELECT * {{ ?s ?p ?o }} ; LOAD <{url}>",
+        "LOAD <{url}> ; SELECT * {{ ?s ?p ?o }}",
+        "INSERT DATA {{ <a:b> <a:c> 1 }} ; LOAD <{url}>",
+        "SELECT * {{ ?s ?p ?o FILTER(1<2)LOAD <{url}> #>\n }}",
+    ]
+    return [form.format(url=url, port=port) for form in forms]
+
+
+def test_the_engine_fetches_for_load_only_when_asked_to_update(engine, listener):
+    """Why LOAD is safe here: the same text as a query is a syntax error."""
+    (load, *_) = load_variants(listener.port)
+    before = listener.count()
+    with pytest.raises(OSError):
+        ox.Store().update(load)  # an update, which nothing in this service ever runs
+    assert listener.count() == before + 1
+
+
+def test_no_form_of_load_reaches_out_through_the_endpoint(store, listener):
+    """As a query (query=) or as an update (update=, a direct update body), no request goes out."""
+    client = create_app(Settings(), store=store).test_client()
+    before = listener.count()
+    for text in load_variants(listener.port):
+        assert client.get("/sparql", query_string={"query": text}).status_code == 400, text
+        assert client.post("/sparql", data={"update": text}).status_code == 403, text
+        response = client.post(
+            "/sparql", data=text.encode(), content_type="application/sparql-update"
+        )
+        assert response.status_code == 403, text
+    assert listener.count() == before
