@@ -50,6 +50,11 @@ class Settings:
     query_memory_mb: int = _setting(
         4096, "Address-space cap, in MiB, of the process that runs one query (0: no cap)."
     )
+    result_cache_mb: int = _setting(
+        64,
+        "MiB of finished answers each server process keeps, by data version, query, dataset, "
+        "bindings and format, so that a repeated query is answered without running it (0: none).",
+    )
     trust_proxy_headers: bool = _setting(
         False,
         "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Port headers (set it only "
@@ -82,6 +87,8 @@ class Settings:
         for name in ("port", "workers", "row_limit", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.result_cache_mb < 0:
+            raise ValueError(f"result_cache_mb must not be negative, not {self.result_cache_mb}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
 

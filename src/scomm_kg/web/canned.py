@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
@@ -41,8 +43,8 @@ def run(name: str, suffix: str | None = None):
     fmt = _format(suffix, params)
     if fmt is None:
         return _page(query, values)
-    query_request = _request(query, values)
-    answer = context.service().answer(query_request, fmt)
+    query_request, check = _request(query, values)
+    answer = context.service().answer(query_request, fmt, check=check)
     g.rows = answer.size
     response = send(answer.body, answer.media_type)
     if fmt.name in ("csv", "tsv"):
@@ -58,13 +60,17 @@ def _values(params: MultiDict) -> dict[str, str]:
     return {k: v for k, v in params.items() if k not in FORMAT_PARAMETERS}
 
 
-def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest:
-    """The query with its parameters bound, each IRI naming something in the graph."""
-    store = context.service().store
-    bindings = queries.prepare(store, query, values, context.settings().base_iri)
+def _request(
+    query: queries.CannedQuery, values: dict[str, str]
+) -> tuple[QueryRequest, Callable[[], None]]:
+    """The query with its parameters bound, and the check that each IRI names something in
+    the graph, which the service runs only when it must run the query (not on a cache hit)."""
+    base_iri = context.settings().base_iri
+    bindings = queries.bind(query, values, base_iri)
     query_request = QueryRequest(query.text, bindings=bindings)
     g.query_digest = query_request.digest
-    return query_request
+    store = context.service().store
+    return query_request, partial(queries.require_known, store, query, values, bindings, base_iri)
 
 
 def _format(suffix: str | None, params: MultiDict):
@@ -88,7 +94,8 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
     result, error, suggestions, search = None, None, [], None
     if not missing:
         try:
-            result = context.service().result(_request(query, values))
+            query_request, check = _request(query, values)
+            result = context.service().result(query_request, check=check)
             g.rows = len(result.rows)
         except queries.UnknownResource as exc:
             # The suggestions become links that ask the question again; without any, the
