@@ -14,24 +14,13 @@ import pytest
 from scomm_kg import loader
 from scomm_kg.cache import ResultCache
 from scomm_kg.settings import Settings
-from scomm_kg.store import OxigraphStore
 from scomm_kg.web import create_app
+
+from helpers import CountingStore
 
 NAPOLITANO = "id/person/janet-napolitano"
 ATTEMPTS = "SELECT ?a WHERE { ?a a scomm:OptOutAttempt } ORDER BY ?a"
 BOSTON_GLOBE = "https://w3id.org/scomm-kg/graph/boston-globe-boston-opt-out"
-
-
-class CountingStore(OxigraphStore):
-    """The shipped data, counting the queries that reach the engine."""
-
-    def __init__(self):
-        super().__init__()
-        self.calls = 0
-
-    def _query(self, *args):
-        self.calls += 1
-        return super()._query(*args)
 
 
 @pytest.fixture(scope="module")

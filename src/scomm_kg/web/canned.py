@@ -13,7 +13,7 @@ from .. import queries
 from ..namespaces import short_iri
 from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
-from . import context, display
+from . import conditional, context, display
 from .errors import BadRequest
 from .negotiation import FORMAT_PARAMETERS, NotAcceptable, prefers_html
 from .sparql import forced_format, negotiate, send, strict_params
@@ -44,9 +44,14 @@ def run(name: str, suffix: str | None = None):
     if fmt is None:
         return _page(query, values)
     query_request, check = _request(query, values)
-    answer = context.service().answer(query_request, fmt, check=check)
+    service = context.service()
+    etag = conditional.answer_tag(service.answer_key(query_request, fmt))
+    held = conditional.not_modified(etag)
+    if held is not None:
+        return held
+    answer = service.answer(query_request, fmt, check=check)
     g.rows = answer.size
-    response = send(answer.body, answer.media_type)
+    response = conditional.tagged(send(answer.body, answer.media_type), etag)
     if fmt.name in ("csv", "tsv"):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.name}"'
     return response

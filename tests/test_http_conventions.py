@@ -1,0 +1,201 @@
+"""HTTP as caches, browsers and proxies expect it: validators and 304, compression, the Host
+header, errors. The app runs queries in-process over a store that counts what reaches its
+engine, so a test sees which requests ran a query.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from werkzeug.http import http_date
+
+from scomm_kg import loader
+from scomm_kg.settings import Settings
+from scomm_kg.web import create_app
+
+from helpers import CountingStore
+
+ATTEMPTS = "SELECT ?a WHERE { ?a a scomm:OptOutAttempt } ORDER BY ?a"
+BOSTON_GLOBE = "https://w3id.org/scomm-kg/graph/boston-globe-boston-opt-out"
+NAPOLITANO = "id/person/janet-napolitano"
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+# Every kind of answer the server gives, as (path, query string, Accept).
+EVERY_ANSWER = [
+    ("/", {}, BROWSER),
+    ("/sparql", {"query": ATTEMPTS}, None),
+    ("/sparql", {}, "text/turtle"),  # the service description
+    ("/queries", {}, BROWSER),
+    ("/queries.json", {}, None),
+    ("/queries/statistics", {}, BROWSER),
+    ("/queries/statistics.csv", {}, None),
+    ("/queries/statements-by-speaker.json", {"speaker": NAPOLITANO}, None),
+    ("/source/secure-communities-backgrounder.txt", {}, None),
+]
+ANSWER_IDS = [
+    "home",
+    "query",
+    "description",
+    "catalogue",
+    "catalogue.json",
+    "canned page",
+    "canned csv",
+    "canned json",
+    "source",
+]
+
+
+@pytest.fixture(scope="module")
+def nquads():
+    return loader.load().nquads()
+
+
+@pytest.fixture
+def store(nquads):
+    counting = CountingStore()
+    counting.replace_all(nquads)
+    return counting
+
+
+def app_over(store, **settings):
+    return create_app(Settings(**settings), store=store, isolate_queries=False)
+
+
+@pytest.fixture
+def client(store):
+    return app_over(store).test_client()
+
+
+def ask(client, path, params=None, accept=None, **headers):
+    if accept:
+        headers["Accept"] = accept
+    return client.get(path, query_string=params or {}, headers=headers)
+
+
+# --- Validators and 304 --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "params", "accept"), EVERY_ANSWER, ids=ANSWER_IDS)
+def test_every_answer_carries_an_etag_and_when_the_data_was_loaded(
+    client, store, path, params, accept
+):
+    response = ask(client, path, params, accept)
+    assert response.status_code == 200
+    etag, weak = response.get_etag()
+    assert etag and not weak
+    assert response.last_modified == store.version.loaded
+    assert response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize(("path", "params", "accept"), EVERY_ANSWER, ids=ANSWER_IDS)
+def test_a_client_that_holds_an_answer_gets_304_without_a_body(client, path, params, accept):
+    first = ask(client, path, params, accept)
+    again = ask(client, path, params, accept, **{"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_query_the_client_holds_is_not_run_again(store):
+    # A cache of zero bytes: only the ETag can spare the engine.
+    client = app_over(store, result_cache_mb=0).test_client()
+    for path, params in [
+        ("/sparql", {"query": ATTEMPTS}),
+        ("/queries/statements-by-speaker.json", {"speaker": NAPOLITANO}),
+    ]:
+        first = ask(client, path, params)
+        ran = store.calls
+        again = ask(client, path, params, **{"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304
+        assert store.calls == ran, f"{path}: the query ran for a client that holds its answer"
+
+
+@pytest.mark.parametrize(
+    ("other", "accept"),
+    [
+        ({"query": ATTEMPTS + " LIMIT 3"}, None),
+        ({"query": ATTEMPTS, "format": "csv"}, None),
+        ({"query": ATTEMPTS}, "application/sparql-results+xml"),
+        ({"query": ATTEMPTS, "default-graph-uri": BOSTON_GLOBE}, None),
+        ({"query": ATTEMPTS, "named-graph-uri": BOSTON_GLOBE}, None),
+    ],
+    ids=["text", "format parameter", "accept", "default graph", "named graph"],
+)
+def test_the_etag_differs_with_whatever_makes_the_answer_differ(client, other, accept):
+    first = ask(client, "/sparql", {"query": ATTEMPTS})
+    second = ask(client, "/sparql", other, accept)
+    assert first.headers["ETag"] != second.headers["ETag"]
+    held = ask(client, "/sparql", other, accept, **{"If-None-Match": first.headers["ETag"]})
+    assert held.status_code == 200 and held.data == second.data
+
+
+def test_a_canned_querys_etag_differs_with_its_parameters(client):
+    boston, ramsey = (
+        ask(client, "/queries/search.json", {"text": text}) for text in ("Boston", "Ramsey")
+    )
+    assert boston.headers["ETag"] != ramsey.headers["ETag"]
+
+
+def test_new_data_makes_every_etag_stale(client, store):
+    first = ask(client, "/sparql", {"query": ATTEMPTS})
+    description = ask(client, "/sparql", {}, "text/turtle")
+    store.replace_all(
+        b"<http://ex.org/a> <http://ex.org/p> <http://ex.org/o> <http://ex.org/g> .\n"
+    )
+    for response, params, accept in [
+        (first, {"query": ATTEMPTS}, None),
+        (description, {}, "text/turtle"),
+    ]:
+        again = ask(
+            client, "/sparql", params, accept, **{"If-None-Match": response.headers["ETag"]}
+        )
+        assert again.status_code == 200
+        assert again.headers["ETag"] != response.headers["ETag"]
+
+
+def test_if_modified_since_the_data_was_loaded_is_answered_304(client, store):
+    loaded = store.version.loaded
+    for since, status in [
+        (loaded, 304),
+        (loaded + timedelta(days=1), 304),
+        (loaded - timedelta(seconds=1), 200),
+    ]:
+        for path, params in [("/sparql", {"query": ATTEMPTS}), ("/queries.json", {})]:
+            response = client.get(
+                path, query_string=params, headers={"If-Modified-Since": http_date(since)}
+            )
+            assert response.status_code == status, (path, since)
+
+
+def test_if_none_match_decides_over_if_modified_since(client, store):
+    tag = ask(client, "/sparql", {"query": ATTEMPTS}).headers["ETag"]
+    recent = http_date(store.version.loaded)
+    old = http_date(store.version.loaded - timedelta(days=1))
+    for held, since, status in [('"not-this-one"', recent, 200), (tag, old, 304)]:
+        headers = {"If-None-Match": held, "If-Modified-Since": since}
+        assert ask(client, "/sparql", {"query": ATTEMPTS}, **headers).status_code == status
+
+
+def test_a_head_request_is_answered_304_too(client):
+    first = ask(client, "/queries/statistics.json")
+    again = client.head(
+        "/queries/statistics.json", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_a_post_is_tagged_but_always_answered_in_full(client):
+    first = client.post("/sparql", data={"query": ATTEMPTS})
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.post(
+        "/sparql", data={"query": ATTEMPTS}, headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 200 and again.data == first.data
+
+
+def test_an_answer_is_tagged_and_an_error_is_not(client):
+    assert "ETag" in ask(client, "/sparql", {"query": ATTEMPTS}).headers
+    error = ask(client, "/sparql", {"query": "SELECT ?s WHERE {"})
+    assert error.status_code == 400
+    assert "ETag" not in error.headers and "Last-Modified" not in error.headers
