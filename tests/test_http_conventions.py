@@ -5,8 +5,10 @@ engine, so a test sees which requests ran a query.
 
 from __future__ import annotations
 
+import gzip
 from datetime import timedelta
 
+import brotli
 import pytest
 from werkzeug.http import http_date
 
@@ -199,3 +201,54 @@ def test_an_answer_is_tagged_and_an_error_is_not(client):
     error = ask(client, "/sparql", {"query": "SELECT ?s WHERE {"})
     assert error.status_code == 400
     assert "ETag" not in error.headers and "Last-Modified" not in error.headers
+
+
+# --- Compression ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("coding", "decompress"), [("gzip", gzip.decompress), ("br", brotli.decompress)]
+)
+@pytest.mark.parametrize(("path", "params", "accept"), EVERY_ANSWER, ids=ANSWER_IDS)
+def test_answers_are_compressed_when_the_client_asks(
+    client, path, params, accept, coding, decompress
+):
+    plain = ask(client, path, params, accept)
+    packed = ask(client, path, params, accept, **{"Accept-Encoding": coding})
+    assert packed.headers["Content-Encoding"] == coding
+    assert decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data)
+    assert int(packed.headers["Content-Length"]) == len(packed.data)
+    for response in (plain, packed):
+        assert (
+            "Accept-Encoding" in response.headers["Vary"] and "Accept" in response.headers["Vary"]
+        )
+
+
+def test_brotli_is_preferred_when_the_client_likes_both_as_well(client):
+    response = ask(client, "/queries/statistics.json", **{"Accept-Encoding": "gzip, deflate, br"})
+    assert response.headers["Content-Encoding"] == "br"
+    response = ask(client, "/queries/statistics.json", **{"Accept-Encoding": "gzip, br;q=0.5"})
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_tiny_bodies_and_clients_that_do_not_ask_are_sent_as_they_are(client):
+    tiny = ask(client, "/sparql", {"query": "ASK {}"}, **{"Accept-Encoding": "gzip, br"})
+    assert len(tiny.data) < 100 and "Content-Encoding" not in tiny.headers
+    assert "Accept-Encoding" in tiny.headers["Vary"]
+    assert "Content-Encoding" not in ask(client, "/queries/statistics.json").headers
+
+
+def test_each_coding_is_its_own_representation_with_its_own_etag(store):
+    client = app_over(store, result_cache_mb=0).test_client()
+    plain = ask(client, "/queries/statistics.json")
+    packed = ask(client, "/queries/statistics.json", **{"Accept-Encoding": "gzip"})
+    assert plain.headers["ETag"] != packed.headers["ETag"]
+    ran = store.calls
+    again = ask(
+        client,
+        "/queries/statistics.json",
+        **{"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
+    assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
+    assert store.calls == ran, "the client held the gzipped answer, yet the query ran"

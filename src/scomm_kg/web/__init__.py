@@ -13,7 +13,7 @@ from ..build import build_store
 from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
-from . import canned, conditional, errors, home, sources, sparql
+from . import canned, compression, conditional, errors, home, sources, sparql
 
 log = logging.getLogger("scomm_kg.requests")
 
@@ -47,7 +47,8 @@ def create_app(
     errors.init_app(app)
     _init_request_log(app)
     _init_cors(app)
-    # Registered last, run first on the way out: the body is tagged before anything else.
+    # Registered last, run first on the way out: the body is tagged, then compressed.
+    compression.init_app(app, app.extensions["scomm"]["service"].cache)
     conditional.init_app(app)
     return app
 
