@@ -6,6 +6,7 @@ engine, so a test sees which requests ran a query.
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import timedelta
 
 import brotli
@@ -252,3 +253,91 @@ def test_each_coding_is_its_own_representation_with_its_own_etag(store):
     )
     assert again.status_code == 304 and again.headers["ETag"] == packed.headers["ETag"]
     assert store.calls == ran, "the client held the gzipped answer, yet the query ran"
+
+
+# --- The Host header -----------------------------------------------------------------------
+
+SPOOFED = "evil.example"
+SD_ENDPOINT = re.compile(rb"sd:endpoint <([^>]+)>")
+
+
+def endpoint_named(client, **headers) -> str:
+    """The sd:endpoint the service description gives this client."""
+    response = ask(client, "/sparql", {}, "text/turtle", **headers)
+    return SD_ENDPOINT.search(response.data).group(1).decode()
+
+
+@pytest.mark.parametrize(("path", "params", "accept"), EVERY_ANSWER, ids=ANSWER_IDS)
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_a_spoofed_host_appears_in_no_answer(client, path, params, accept, encoding):
+    for target in (path, path + "-nothing-here"):  # answers and errors alike
+        response = ask(
+            client, target, params, accept, Host=SPOOFED, **{"Accept-Encoding": encoding}
+        )
+        coded = response.headers.get("Content-Encoding") == "gzip"
+        body = gzip.decompress(response.data) if coded else response.data
+        assert SPOOFED.encode() not in body
+        assert not any(SPOOFED in value for _, value in response.headers.items())
+
+
+def test_an_untrusted_host_gives_way_to_the_address_the_server_listens_on(store):
+    client = app_over(store, host="127.0.0.1", port=8181).test_client()
+    assert endpoint_named(client, Host=SPOOFED) == "http://127.0.0.1:8181/sparql"
+    links = ask(client, "/queries.json", Host=SPOOFED).get_json()["queries"]
+    assert {entry["url"].rsplit("/queries/", 1)[0] for entry in links} == {"http://127.0.0.1:8181"}
+    anywhere = app_over(store, host="0.0.0.0", port=8181).test_client()
+    assert endpoint_named(anywhere, Host=SPOOFED) == "http://localhost:8181/sparql"
+
+
+def test_a_relative_iri_in_a_query_never_resolves_against_a_spoofed_host(store):
+    client = app_over(store, host="127.0.0.1", port=8181).test_client()
+    query = "CONSTRUCT { <notes/a> <http://ex.org/p> 1 } WHERE {}"
+    answer = ask(client, "/sparql", {"query": query}, "application/n-triples", Host=SPOOFED)
+    assert answer.data.startswith(b"<http://127.0.0.1:8181/notes/a>")
+
+
+def test_allowed_hosts_are_written_as_they_came(store):
+    client = app_over(store, allowed_hosts="kg.example.org,.example.net").test_client()
+    assert endpoint_named(client, Host="kg.example.org:8443") == "http://kg.example.org:8443/sparql"
+    assert endpoint_named(client, Host="data.example.net") == "http://data.example.net/sparql"
+    assert endpoint_named(client, Host="example.net") == "http://example.net/sparql"
+    assert endpoint_named(client, Host="localhost") == "http://127.0.0.1:8080/sparql"
+    assert endpoint_named(client, Host="example.org") == "http://127.0.0.1:8080/sparql"
+    anyone = app_over(store, allowed_hosts="*").test_client()
+    assert endpoint_named(anyone, Host="whatever.example") == "http://whatever.example/sparql"
+
+
+def test_by_default_the_local_names_are_trusted(client):
+    assert endpoint_named(client, Host="localhost:8080") == "http://localhost:8080/sparql"
+    assert endpoint_named(client, Host="127.0.0.1:9999") == "http://127.0.0.1:9999/sparql"
+    assert endpoint_named(client, Host="[::1]:8080") == "http://[::1]:8080/sparql"
+
+
+@pytest.mark.parametrize("host", ["kg.example.org", SPOOFED, "localhost:8080", "a b", "x/y", ""])
+def test_the_public_url_is_written_for_its_own_host_and_for_any_untrusted_one(store, host):
+    client = app_over(
+        store, public_url="https://kg.example.org/scomm/", allowed_hosts=""
+    ).test_client()
+    headers = {"Host": host} if host else {}
+    assert endpoint_named(client, **headers) == "https://kg.example.org/scomm/sparql"
+
+
+def test_behind_a_trusted_proxy_the_forwarded_host_is_checked_too(store):
+    client = app_over(
+        store, trust_proxy_headers=True, public_url="https://kg.example.org/"
+    ).test_client()
+    forwarded = {"X-Forwarded-Host": SPOOFED, "X-Forwarded-Proto": "https"}
+    assert endpoint_named(client, **forwarded) == "https://kg.example.org/sparql"
+    forwarded = {"X-Forwarded-Host": "localhost", "X-Forwarded-Proto": "https"}
+    assert endpoint_named(client, **forwarded) == "https://localhost/sparql"
+
+
+def test_the_host_settings_come_from_the_environment_and_are_checked():
+    settings = Settings.from_env(
+        {"SCOMM_PUBLIC_URL": "https://kg.example.org/", "SCOMM_ALLOWED_HOSTS": "a.example,b"}
+    )
+    assert settings.public_url == "https://kg.example.org/"
+    assert settings.allowed_hosts == "a.example,b"
+    for wrong in ("kg.example.org", "ftp://kg.example.org/", "https:///path", "https://h/?q=1"):
+        with pytest.raises(ValueError, match="public_url"):
+            Settings(public_url=wrong).check()

@@ -13,7 +13,7 @@ from ..build import build_store
 from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
-from . import canned, compression, conditional, errors, home, sources, sparql
+from . import canned, compression, conditional, errors, home, hosts, sources, sparql
 
 log = logging.getLogger("scomm_kg.requests")
 
@@ -33,6 +33,8 @@ def create_app(
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    # The Host the app sees is one it may write into answers (after ProxyFix, if any).
+    app.wsgi_app = hosts.TrustedHosts(app.wsgi_app, settings)
     if settings.trust_proxy_headers:
         # Behind a reverse proxy, X-Forwarded-Proto/Host make the service description name
         # the public endpoint (https://…) rather than the internal one.
