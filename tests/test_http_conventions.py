@@ -341,3 +341,33 @@ def test_the_host_settings_come_from_the_environment_and_are_checked():
     for wrong in ("kg.example.org", "ftp://kg.example.org/", "https:///path", "https://h/?q=1"):
         with pytest.raises(ValueError, match="public_url"):
             Settings(public_url=wrong).check()
+
+
+# --- Errors from routing and from the request body -----------------------------------------
+
+
+def test_a_method_a_route_does_not_take_is_a_405_that_names_those_it_takes(client):
+    # Routing errors are JSON like every other, or a page for a browser.
+    assert client.get("/no-such-page").json["error"] == "not found"
+    assert client.get("/no-such-page", headers={"Accept": BROWSER}).mimetype == "text/html"
+    response = client.delete("/sparql")
+    assert response.status_code == 405
+    assert response.json["error"] == "method not allowed"
+    assert response.json["allowed"] == ["GET", "HEAD", "OPTIONS", "POST"]
+    assert (
+        "DELETE" in response.json["message"]
+        and "GET, HEAD, OPTIONS, POST" in response.json["message"]
+    )
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    page = client.put("/queries", headers={"Accept": BROWSER})
+    assert page.status_code == 405 and page.mimetype == "text/html"
+    assert b"GET, HEAD, OPTIONS" in page.data
+
+
+def test_a_body_over_the_limit_is_a_413_that_states_the_limit(store):
+    client = app_over(store, max_request_bytes=1000).test_client()
+    response = client.post("/sparql", data="#" * 1001, content_type="application/sparql-query")
+    assert response.status_code == 413
+    assert response.json["error"] == "request entity too large"
+    assert response.json["limit"] == 1000
+    assert "1000 bytes" in response.json["message"]
