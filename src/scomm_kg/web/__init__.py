@@ -13,7 +13,7 @@ from ..build import build_store
 from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
-from . import canned, compression, conditional, errors, home, hosts, sources, sparql
+from . import canned, compression, conditional, errors, home, hosts, openapi, sources, sparql
 
 log = logging.getLogger("scomm_kg.requests")
 
@@ -31,7 +31,8 @@ def create_app(
     only tests that need no limits turn it off.
     """
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    # No static folder (there are no static files): every route is one /openapi.json describes.
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     # The Host the app sees is one it may write into answers (after ProxyFix, if any).
     app.wsgi_app = hosts.TrustedHosts(app.wsgi_app, settings)
@@ -44,7 +45,7 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, sources):
+    for module in (home, sparql, canned, sources, openapi):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)
