@@ -371,3 +371,10 @@ def test_a_body_over_the_limit_is_a_413_that_states_the_limit(store):
     assert response.json["error"] == "request entity too large"
     assert response.json["limit"] == 1000
     assert "1000 bytes" in response.json["message"]
+
+
+def test_a_script_on_another_site_may_read_the_etag(client):
+    # Last-Modified is readable across origins anyway; ETag only when exposed.
+    response = ask(client, "/queries/statistics.json", Origin="https://elsewhere.example")
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert "ETag" in exposed

@@ -82,7 +82,7 @@ def _init_cors(app: Flask) -> None:
     @app.after_request
     def allow_any_origin(response):
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, Retry-After"
+        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, ETag, Retry-After"
         # Answers depend on Accept (format, or page versus data): caches must key on it.
         response.vary.add("Accept")
         if request.method == "OPTIONS":
