@@ -1,8 +1,22 @@
 """Small helpers the tests share."""
 
+from scomm_kg.store import OxigraphStore
+
 BASE = "https://w3id.org/scomm-kg/"
 
 
 def iri(path: str) -> str:
     """The full IRI of one of the graph's resources, from its path under the base."""
     return BASE + path
+
+
+class CountingStore(OxigraphStore):
+    """An embedded store that counts the queries reaching its engine."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def _query(self, *args):
+        self.calls += 1
+        return super()._query(*args)

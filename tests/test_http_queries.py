@@ -488,6 +488,13 @@ def test_a_hostile_iri_value_is_refused(client):
     assert shown.rows == [] and any("not a usable IRI" in e for e in shown.errors)
 
 
+@pytest.mark.parametrize("value", ["id/person/na\x7fpolitano", "id/person/\u0094napolitano"])
+def test_an_iri_value_with_a_character_no_iri_may_hold_is_refused(client, value):
+    # Found by the schemathesis run against a live server: it was a 500.
+    response = client.get("/queries/statements-by-speaker.json", query_string={"speaker": value})
+    assert_json_error(response, 400, "not a usable IRI")
+
+
 # --- A name the graph does not know -------------------------------------------------------
 
 

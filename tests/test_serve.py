@@ -13,7 +13,7 @@ from live_server import free_port
 from scomm_kg import build
 from scomm_kg.cli import main
 from scomm_kg.settings import Settings
-from scomm_kg.store import EngineError, GraphStore
+from scomm_kg.store import DataVersion, EngineError, GraphStore
 from scomm_kg.web import create_app, server
 
 BAD_FACT = """BASE <https://w3id.org/scomm-kg/>
@@ -88,6 +88,8 @@ def test_every_request_is_logged_as_one_json_line(store, caplog):
 
 class FailingStore(GraphStore):
     """A store whose engine fails on every query, as a corrupt on-disk store might."""
+
+    version = DataVersion.of(b"")
 
     def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit):
         raise EngineError("internal engine state: pointer 0xdeadbeef in table t_secret")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
+
 import pytest
 
 from scomm_kg.store import ForbiddenQuery, OxigraphStore, QuerySyntaxError, ResultTooLarge
@@ -152,3 +155,35 @@ def test_an_on_disk_store_keeps_its_data(tmp_path):
     del first
     again = OxigraphStore(tmp_path / "store")
     assert len(again.query("SELECT ?s { ?s ?p ?o }").rows) == 2
+
+
+# --- The data version: what caches and ETags are keyed on ----------------------------------
+
+
+def test_the_version_is_the_sha256_of_the_loaded_nquads_and_when_they_were_loaded(small):
+    before = datetime.now(UTC).replace(microsecond=0)
+    small.replace_all(NQUADS)
+    assert small.version.digest == hashlib.sha256(NQUADS).hexdigest()
+    # Whole seconds, as HTTP dates (Last-Modified) carry them, in UTC.
+    assert small.version.loaded.microsecond == 0 and small.version.loaded.tzinfo == UTC
+    assert before <= small.version.loaded <= datetime.now(UTC)
+
+
+def test_the_version_changes_whenever_the_data_changes(small):
+    first = small.version
+    small.replace_all(b'<http://ex.org/c> <http://ex.org/p> "3" <http://ex.org/g3> .\n')
+    assert small.version.digest != first.digest
+    small.replace_all(NQUADS)
+    assert small.version.digest == first.digest, "the same data, the same digest"
+
+
+def test_an_empty_store_has_a_version_too():
+    assert OxigraphStore().version.digest == hashlib.sha256(b"").hexdigest()
+
+
+def test_an_on_disk_store_opened_again_has_a_version_of_its_data(tmp_path):
+    first = OxigraphStore(tmp_path / "store")
+    first.replace_all(NQUADS)
+    del first
+    again = OxigraphStore(tmp_path / "store")
+    assert again.version.digest != hashlib.sha256(b"").hexdigest()

@@ -175,7 +175,11 @@ def bind(
 def to_term(param: Param, raw: str, base_iri: str = DEFAULT_BASE_IRI) -> ox.NamedNode | ox.Literal:
     """One raw value as the RDF term of the parameter's kind."""
     if param.kind == "iri":
-        return ox.NamedNode(expand_iri(raw, base_iri, param.name))
+        iri = expand_iri(raw, base_iri, param.name)
+        try:
+            return ox.NamedNode(iri)
+        except ValueError as error:  # a code point no IRI may hold, e.g. a control character
+            raise BadParameter(f"{param.name} is not a usable IRI: {raw!r} ({error})") from None
     if param.kind == "date":
         return ox.Literal(_first_day(param, raw), datatype=ox.NamedNode(PREFIXES["xsd"] + "date"))
     if param.kind == "integer":

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+import pickle
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from . import querytext
+from .cache import ResultCache, request_key
 from .executor import ForkExecutor, InlineExecutor, network_isolation_available
 from .namespaces import PREFIXES
 from .results import (
@@ -68,6 +71,11 @@ class Unrepresentable(QueryError):
     """The answer holds something the chosen format cannot carry (e.g. U+0000 in XML)."""
 
 
+# Checks of a request that need the store (such as: does this IRI name anything?), run only
+# when the query must be evaluated: a cached answer passed them on the same data.
+Checks = Callable[[], None] | None
+
+
 def result_kind(sparql: str) -> str:
     """select, ask or graph: what the query will return, read before running it."""
     update = querytext.update_keyword(sparql)
@@ -93,6 +101,8 @@ class QueryService:
 
     Every query sees the project's prefixes predeclared (as on Wikidata's query service or
     Fuseki), so that ``scomm:Statement`` needs no PREFIX line; a query's own PREFIX wins.
+    Finished answers are kept in a result cache (see cache.py) keyed on the data version and
+    everything that tells answers apart: a hit runs nothing.
     """
 
     def __init__(self, store: GraphStore, settings: Settings, *, isolate: bool = True):
@@ -107,21 +117,50 @@ class QueryService:
             self.executor = ForkExecutor(settings.query_timeout, memory, isolate_network=network)
         else:
             self.executor = InlineExecutor()
+        self.cache = ResultCache(settings.result_cache_mb * 1024 * 1024)
 
-    def answer(self, request: QueryRequest, fmt: Format, prefixes=None) -> Answer:
+    def answer_key(self, request: QueryRequest, fmt: Format, prefixes=None) -> str:
+        """What identifies the answer: its cache key, which the web layer makes its ETag."""
+        limits = (self.settings.row_limit, self.prefixes)
+        return request_key(self.store.version, request, "answer", fmt.name, prefixes, limits)
+
+    def answer(
+        self, request: QueryRequest, fmt: Format, prefixes=None, *, check: Checks = None
+    ) -> Answer:
         """Run the query and serialize its result; raises the store's and executor's errors.
 
         ``prefixes`` are those a graph answer is written with (in Turtle, TriG, RDF/XML).
+        ``check`` runs before the query is, and only then: not on a cache hit.
         """
+        key = self.answer_key(request, fmt, prefixes)
+        compute = partial(self._answer, request, fmt, prefixes, check)
+        return self.cache.get_or_compute(key, compute, lambda answer: len(answer.body))
+
+    def result(self, request: QueryRequest, *, check: Checks = None) -> QueryResult:
+        """Run the query and return its result objects, for pages that render them."""
+        limits = (self.settings.row_limit, self.prefixes)
+        key = request_key(self.store.version, request, "result", limits)
+        compute = partial(self._result, request, check)
+        return self.cache.get_or_compute(key, compute, _result_size)
+
+    def _answer(self, request: QueryRequest, fmt: Format, prefixes, check: Checks) -> Answer:
+        if check is not None:
+            check()
         limit = self.settings.row_limit
         return self.executor.run(
             _run_and_serialize, self.store, request, limit, self.prefixes, fmt, prefixes
         )
 
-    def result(self, request: QueryRequest) -> QueryResult:
-        """Run the query and return its result objects, for pages that render them."""
+    def _result(self, request: QueryRequest, check: Checks) -> QueryResult:
+        if check is not None:
+            check()
         limit = self.settings.row_limit
         return self.executor.run(_run, self.store, request, limit, self.prefixes)
+
+
+def _result_size(result: QueryResult) -> int:
+    """About the bytes a result object holds: its pickled size."""
+    return len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _run(store, request: QueryRequest, row_limit: int, declared: Mapping[str, str]) -> QueryResult:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .namespaces import DEFAULT_BASE_IRI
 
@@ -50,10 +51,27 @@ class Settings:
     query_memory_mb: int = _setting(
         4096, "Address-space cap, in MiB, of the process that runs one query (0: no cap)."
     )
+    result_cache_mb: int = _setting(
+        64,
+        "MiB of finished answers each server process keeps, by data version, query, dataset, "
+        "bindings and format, so that a repeated query is answered without running it (0: none).",
+    )
     trust_proxy_headers: bool = _setting(
         False,
         "Trust one reverse proxy's X-Forwarded-For/-Proto/-Host/-Port headers (set it only "
         "behind a proxy that sets them), so that URLs the server writes are the public ones.",
+    )
+    public_url: str = _setting(
+        "",
+        "The server's public URL (https://kg.example.org/), written into the service "
+        "description and every link when the Host header is not trusted; a request for its "
+        "host is trusted and answered with it.",
+    )
+    allowed_hosts: str = _setting(
+        "localhost,127.0.0.1,[::1]",
+        "Host names (comma-separated; '.example.org' for it and its subdomains, '*' for any) "
+        "whose Host header the server trusts to write URLs with; any other Host is replaced by "
+        "the public URL, or else the address the server listens on.",
     )
     log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING or ERROR.")
     cache_dir: str = _setting(
@@ -82,6 +100,15 @@ class Settings:
         for name in ("port", "workers", "row_limit", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+                raise ValueError(
+                    f"public_url must be an http or https URL such as https://kg.example.org/, "
+                    f"not {self.public_url!r}"
+                )
+        if self.result_cache_mb < 0:
+            raise ValueError(f"result_cache_mb must not be negative, not {self.result_cache_mb}")
         if self.query_timeout <= 0:
             raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
 
@@ -105,6 +132,6 @@ def documented() -> list[tuple[str, str, str]]:
     """(environment variable, default, help) for every setting, for docs and tests."""
     rows = []
     for f in fields(Settings):
-        default = "(none)" if f.default == () else str(f.default)
+        default = "(none)" if f.default in ((), "") else str(f.default)
         rows.append((f"SCOMM_{f.name.upper()}", default, f.metadata["help"]))
     return rows

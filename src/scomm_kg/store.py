@@ -12,8 +12,11 @@ materialized in its default graph instead.
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -81,8 +84,33 @@ class EngineError(QueryError):
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
+@dataclass(frozen=True)
+class DataVersion:
+    """Which data a store holds: what result caches and HTTP validators are keyed on.
+
+    ``digest`` is the SHA-256 of the N-Quads the store was filled with: it changes whenever
+    the data does (and may change on a reload of the same files, whose blank nodes get fresh
+    labels). ``loaded`` is when they were loaded, in UTC and whole seconds, as HTTP dates
+    (Last-Modified) carry it.
+    """
+
+    digest: str
+    loaded: datetime
+
+    @classmethod
+    def of(cls, nquads: bytes) -> DataVersion:
+        """The version of these N-Quads, loaded now."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        return cls(hashlib.sha256(nquads).hexdigest(), now)
+
+
 class GraphStore(ABC):
     """What the query layer needs from a store."""
+
+    @property
+    @abstractmethod
+    def version(self) -> DataVersion:
+        """The version of the data held now; a new one whenever the data changes."""
 
     def query(
         self,
@@ -145,6 +173,12 @@ class OxigraphStore(GraphStore):
     def __init__(self, path: Path | None = None):
         self._path = path
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        # An on-disk store may hold data already: its version is that of its dump.
+        self._version = DataVersion.of(self.dump("nquads") if path is not None else b"")
+
+    @property
+    def version(self) -> DataVersion:
+        return self._version
 
     def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
         default_graphs, named_graphs = dataset
@@ -170,12 +204,14 @@ class OxigraphStore(GraphStore):
             self._store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
             self._store.update(_MATERIALIZE_UNION)
             self._store.optimize()
+            self._version = DataVersion.of(nquads)
             return
         fresh = ox.Store()
         fresh.load(nquads, format=ox.RdfFormat.N_QUADS)
         fresh.update(_MATERIALIZE_UNION)
         # In memory the swap is one assignment; readers holding the old store finish on it.
         self._store = fresh
+        self._version = DataVersion.of(nquads)
 
     def graph_sizes(self) -> dict[str, int]:
         answer = self._store.query(

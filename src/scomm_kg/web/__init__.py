@@ -13,7 +13,7 @@ from ..build import build_store
 from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
-from . import canned, errors, home, sources, sparql
+from . import canned, compression, conditional, errors, home, hosts, openapi, sources, sparql
 
 log = logging.getLogger("scomm_kg.requests")
 
@@ -31,8 +31,11 @@ def create_app(
     only tests that need no limits turn it off.
     """
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    # No static folder (there are no static files): every route is one /openapi.json describes.
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    # The Host the app sees is one it may write into answers (after ProxyFix, if any).
+    app.wsgi_app = hosts.TrustedHosts(app.wsgi_app, settings)
     if settings.trust_proxy_headers:
         # Behind a reverse proxy, X-Forwarded-Proto/Host make the service description name
         # the public endpoint (https://…) rather than the internal one.
@@ -42,11 +45,14 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, sources):
+    for module in (home, sparql, canned, sources, openapi):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)
     _init_cors(app)
+    # Registered last, run first on the way out: the body is tagged, then compressed.
+    compression.init_app(app, app.extensions["scomm"]["service"].cache)
+    conditional.init_app(app)
     return app
 
 
@@ -76,7 +82,7 @@ def _init_cors(app: Flask) -> None:
     @app.after_request
     def allow_any_origin(response):
         response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, Retry-After"
+        response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, ETag, Retry-After"
         # Answers depend on Accept (format, or page versus data): caches must key on it.
         response.vary.add("Accept")
         if request.method == "OPTIONS":

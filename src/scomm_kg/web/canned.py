@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, jsonify, render_template, request, url_for
@@ -11,7 +13,7 @@ from .. import queries
 from ..namespaces import short_iri
 from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
-from . import context, display
+from . import conditional, context, display
 from .errors import BadRequest
 from .negotiation import FORMAT_PARAMETERS, NotAcceptable, prefers_html
 from .sparql import forced_format, negotiate, send, strict_params
@@ -41,10 +43,15 @@ def run(name: str, suffix: str | None = None):
     fmt = _format(suffix, params)
     if fmt is None:
         return _page(query, values)
-    query_request = _request(query, values)
-    answer = context.service().answer(query_request, fmt)
+    query_request, check = _request(query, values)
+    service = context.service()
+    etag = conditional.answer_tag(service.answer_key(query_request, fmt))
+    held = conditional.not_modified(etag)
+    if held is not None:
+        return held
+    answer = service.answer(query_request, fmt, check=check)
     g.rows = answer.size
-    response = send(answer.body, answer.media_type)
+    response = conditional.tagged(send(answer.body, answer.media_type), etag)
     if fmt.name in ("csv", "tsv"):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt.name}"'
     return response
@@ -58,13 +65,17 @@ def _values(params: MultiDict) -> dict[str, str]:
     return {k: v for k, v in params.items() if k not in FORMAT_PARAMETERS}
 
 
-def _request(query: queries.CannedQuery, values: dict[str, str]) -> QueryRequest:
-    """The query with its parameters bound, each IRI naming something in the graph."""
-    store = context.service().store
-    bindings = queries.prepare(store, query, values, context.settings().base_iri)
+def _request(
+    query: queries.CannedQuery, values: dict[str, str]
+) -> tuple[QueryRequest, Callable[[], None]]:
+    """The query with its parameters bound, and the check that each IRI names something in
+    the graph, which the service runs only when it must run the query (not on a cache hit)."""
+    base_iri = context.settings().base_iri
+    bindings = queries.bind(query, values, base_iri)
     query_request = QueryRequest(query.text, bindings=bindings)
     g.query_digest = query_request.digest
-    return query_request
+    store = context.service().store
+    return query_request, partial(queries.require_known, store, query, values, bindings, base_iri)
 
 
 def _format(suffix: str | None, params: MultiDict):
@@ -88,7 +99,8 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
     result, error, suggestions, search = None, None, [], None
     if not missing:
         try:
-            result = context.service().result(_request(query, values))
+            query_request, check = _request(query, values)
+            result = context.service().result(query_request, check=check)
             g.rows = len(result.rows)
         except queries.UnknownResource as exc:
             # The suggestions become links that ask the question again; without any, the

@@ -10,7 +10,7 @@ import logging
 from http import HTTPStatus
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from ..executor import QueryTimeout, WorkerCrashed
 from ..queries import BadParameter, QueryNotFound, UnknownResource
@@ -142,7 +142,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
-        response = error_response(e.code or 500, e.description or e.name, e.name.lower())
+        status, message, extra = e.code or 500, e.description or e.name, {}
+        if isinstance(e, MethodNotAllowed):
+            allowed = sorted(e.valid_methods or ())
+            message = f"{request.method} is not allowed here; use {', '.join(allowed)}"
+            extra["allowed"] = allowed
+        elif isinstance(e, RequestEntityTooLarge):
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            message = f"the request body is larger than the {limit} bytes accepted"
+            extra["limit"] = limit
+        response = error_response(status, message, e.name.lower(), **extra)
         for name, value in e.get_headers():
             if name.lower() == "allow":
                 response.headers["Allow"] = value

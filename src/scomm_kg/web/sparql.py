@@ -17,7 +17,7 @@ from ..description import service_description
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS, Format, serialize
 from ..service import QueryRequest, formats_for, result_kind
-from . import context
+from . import conditional, context
 from .errors import BadRequest
 from .negotiation import FORMAT_PARAMETERS, NotAcceptable, choose, requested_format
 
@@ -47,9 +47,14 @@ def endpoint():
         base_iri=request.base_url,
     )
     g.query_digest = query_request.digest
-    answer = context.service().answer(query_request, fmt, PREFIXES)
+    service = context.service()
+    etag = conditional.answer_tag(service.answer_key(query_request, fmt, PREFIXES))
+    held = conditional.not_modified(etag)
+    if held is not None:
+        return held
+    answer = service.answer(query_request, fmt, PREFIXES)
     g.rows = answer.size
-    return send(answer.body, answer.media_type)
+    return conditional.tagged(send(answer.body, answer.media_type), etag)
 
 
 def negotiate(params: MultiDict, offers: tuple[Format, ...], kind_group: str) -> Format:

@@ -1,0 +1,440 @@
+"""/openapi.json: an OpenAPI 3 description of every route, for people and for API tools.
+
+Written here by hand as data, except what the project declares elsewhere, which it is made
+from so that it cannot drift: each canned query gets its own paths with its own parameters
+(from its .rq header), the media types come from the format tables, the source texts from the
+shipped files. A test checks it against the app's routes, and a schemathesis run checks a live
+server against it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, jsonify, request
+
+from .. import __version__, queries, resources
+from ..results import GRAPH_FORMATS, TABULAR_FORMATS
+
+bp = Blueprint("openapi", __name__)
+
+TABULAR = [f.media_type for f in TABULAR_FORMATS]
+GRAPH = [f.media_type for f in GRAPH_FORMATS]
+SUFFIXES = ["json", "csv", "tsv", "xml"]  # the /queries/NAME.SUFFIX forms (see canned.py)
+
+
+@bp.route("/openapi.json")
+def description():
+    return jsonify(document(request.host_url.rstrip("/") + request.script_root))
+
+
+def document(server: str) -> dict:
+    """The OpenAPI description of the service at ``server`` (its root URL)."""
+    paths = {
+        "/": {"get": _home()},
+        "/sparql": {"get": _sparql_get(), "post": _sparql_post(), "options": _preflight()},
+        "/queries": {"get": _catalogue(["text/html", "application/json"])},
+        "/queries.json": {"get": _catalogue(["application/json"])},
+    }
+    for query in queries.catalogue().values():
+        paths[f"/queries/{query.name}"] = {"get": _canned(query, suffixed=False)}
+        paths[f"/queries/{query.name}.{{suffix}}"] = {"get": _canned(query, suffixed=True)}
+    paths["/source/{name}"] = {"get": _source()}
+    paths["/openapi.json"] = {"get": _self()}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "scomm-kg",
+            "version": __version__,
+            "description": (
+                "A provenance knowledge graph of ICE's Secure Communities program (2008-2011): "
+                "a read-only SPARQL 1.1 endpoint and canned provenance queries. Every answer "
+                "carries an ETag and a Last-Modified (a GET or HEAD that holds it gets 304) and "
+                "is compressed (br, gzip) when asked; errors are JSON, or a page for a browser."
+            ),
+            "license": {"name": "MIT (code); CC BY 4.0 (data and ontology)"},
+        },
+        "servers": [{"url": server}],
+        "paths": paths,
+        "components": _components(),
+    }
+
+
+# --- Operations ----------------------------------------------------------------------------
+
+
+def _home() -> dict:
+    return {
+        "summary": "What this service is and where to start",
+        "operationId": "home",
+        "responses": {"200": _ok(["text/html"]), "304": _ref("NotModified")},
+    }
+
+
+def _sparql_get() -> dict:
+    return {
+        "summary": "Run a SPARQL query; without one, the service description",
+        "description": (
+            "The SPARQL 1.1 Protocol, read-only. SELECT and ASK answer in the results formats, "
+            "CONSTRUCT and DESCRIBE (and the service description) in the RDF formats. A format "
+            "parameter (format, output or results) wins over Accept. The project's prefixes "
+            "are predeclared; SERVICE, LOAD and updates are refused."
+        ),
+        "operationId": "sparqlQuery",
+        "parameters": [
+            {
+                "name": "query",
+                "in": "query",
+                "description": "The SPARQL query; leave it out for the service description.",
+                "schema": {"type": "string"},
+                "example": "SELECT ?s WHERE { ?s a scomm:OptOutAttempt }",
+            },
+            *_dataset_parameters("query"),
+            *_format_parameters(),
+        ],
+        "responses": _query_responses([*TABULAR, *GRAPH], refusals=("400", "403", "406")),
+    }
+
+
+def _sparql_post() -> dict:
+    fields = {
+        "query": {"type": "string", "description": "The SPARQL query."},
+        "default-graph-uri": _graphs("default"),
+        "named-graph-uri": _graphs("named"),
+        **{name: {"type": "string"} for name in _FORMAT_PARAMETERS},
+    }
+    return {
+        "summary": "Run a SPARQL query sent in the body",
+        "description": (
+            "As a form (query=…) or directly (application/sparql-query, the dataset then in "
+            "the URL). The body may hold at most SCOMM_MAX_REQUEST_BYTES; more is 413."
+        ),
+        "operationId": "sparqlQueryPost",
+        "parameters": _dataset_parameters("URL"),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": fields,
+                    },
+                    "encoding": {
+                        "default-graph-uri": {"style": "form", "explode": True},
+                        "named-graph-uri": {"style": "form", "explode": True},
+                    },
+                },
+                "application/sparql-query": {
+                    "schema": {"type": "string"},
+                    "example": "ASK { ?s a scomm:OptOutAttempt }",
+                },
+            },
+        },
+        "responses": _query_responses(
+            [*TABULAR, *GRAPH], refusals=("400", "403", "406", "413", "415"), cached=False
+        ),
+    }
+
+
+def _preflight() -> dict:
+    return {
+        "summary": "CORS preflight: any origin may read",
+        "operationId": "sparqlPreflight",
+        "responses": {"204": {"description": "The methods and headers a page may use."}},
+    }
+
+
+def _catalogue(media_types: list[str]) -> dict:
+    json_only = media_types == ["application/json"]
+    return {
+        "summary": "The canned queries: name, title, summary, parameters and URLs",
+        "description": "JSON."
+        if json_only
+        else "A page for a browser (Accept: text/html), or JSON.",
+        "operationId": "catalogueJson" if json_only else "catalogue",
+        "responses": {
+            "200": _ok(media_types, {"application/json": _ref_schema("Catalogue")}),
+            "304": _ref("NotModified"),
+        },
+    }
+
+
+def _canned(query: queries.CannedQuery, *, suffixed: bool) -> dict:
+    parameters = [_canned_parameter(p) for p in query.params]
+    if suffixed:
+        parameters.insert(
+            0,
+            {
+                "name": "suffix",
+                "in": "path",
+                "required": True,
+                "description": "The results format: SPARQL JSON or XML results, CSV or TSV.",
+                "schema": {"type": "string", "enum": SUFFIXES},
+            },
+        )
+        media_types = TABULAR
+    else:
+        parameters += _format_parameters()
+        media_types = ["text/html", *TABULAR]
+    description = (
+        "Results as the suffix says."
+        if suffixed
+        else "A page for a browser (Accept: text/html), results else (by format or Accept)."
+    )
+    return {
+        "summary": query.title,
+        "description": f"{query.summary}\n\n{description}",
+        "operationId": _operation_id(query.name, "results" if suffixed else "page"),
+        "tags": ["canned queries"],
+        "parameters": parameters,
+        "responses": _query_responses(media_types, refusals=("400", "404", "406")),
+    }
+
+
+def _source() -> dict:
+    names = sorted(path.name for path in resources.source_texts())
+    return {
+        "summary": "A source text, verbatim: what the graph's evidence passages quote",
+        "operationId": "sourceText",
+        "parameters": [
+            {
+                "name": "name",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": names},
+            }
+        ],
+        "responses": {
+            "200": _ok(["text/plain"]),
+            "304": _ref("NotModified"),
+            "404": _ref("NotFound"),
+        },
+    }
+
+
+def _self() -> dict:
+    return {
+        "summary": "This description",
+        "operationId": "openapi",
+        "responses": {
+            "200": _ok(["application/json"], {"application/json": {"type": "object"}}),
+            "304": _ref("NotModified"),
+        },
+    }
+
+
+# --- Parts ---------------------------------------------------------------------------------
+
+_FORMAT_PARAMETERS = ("format", "output", "results")
+_REFUSALS = {
+    "400": "BadRequest",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "406": "NotAcceptable",
+    "413": "TooLarge",
+    "415": "UnsupportedMediaType",
+}
+
+
+def _query_responses(media_types: list[str], refusals: tuple[str, ...], cached=True) -> dict:
+    """A query's answer, its refusals, and the server's own: 429 (a client over its budget)
+    and 503 (a query stopped at its deadline, or no worker free)."""
+    schemas = {"application/sparql-results+json": _ref_schema("SparqlResults")}
+    responses = {"200": _ok(media_types, schemas)}
+    if cached:
+        responses["304"] = _ref("NotModified")
+    responses |= {status: _ref(_REFUSALS[status]) for status in refusals}
+    responses |= {"429": _ref("TooManyRequests"), "503": _ref("Unavailable")}
+    return responses
+
+
+def _ok(media_types: list[str], schemas: dict | None = None) -> dict:
+    schemas = schemas or {}
+    return {
+        "description": "The answer.",
+        "headers": {
+            "ETag": {"$ref": "#/components/headers/ETag"},
+            "Last-Modified": {"$ref": "#/components/headers/LastModified"},
+        },
+        "content": {m: {"schema": schemas.get(m, {"type": "string"})} for m in media_types},
+    }
+
+
+def _dataset_parameters(where: str) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "description": f"{what} (an absolute IRI; repeat for more); wins over the {where}'s.",
+            "schema": {"type": "array", "items": {"type": "string"}},
+            "style": "form",
+            "explode": True,
+        }
+        for name, what in (
+            ("default-graph-uri", "A graph of the default graph"),
+            ("named-graph-uri", "A named graph the query may see"),
+        )
+    ]
+
+
+def _graphs(which: str) -> dict:
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": f"The {which} graphs (absolute IRIs).",
+    }
+
+
+def _format_parameters() -> list[dict]:
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "description": (
+                "A format name (json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml, trig, "
+                "nquads) or media type; one that does not fit leaves the choice to Accept."
+            ),
+            "schema": {"type": "string"},
+        }
+        for name in _FORMAT_PARAMETERS
+    ]
+
+
+_PATTERNS = {"date": "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", "integer": "[+-]?[0-9]+"}
+
+
+def _canned_parameter(param: queries.Param) -> dict:
+    """A canned query's parameter; an optional one given empty counts as not given."""
+    schema: dict = {"type": "string"}
+    if param.required:
+        schema["minLength"] = 1
+    if param.kind in _PATTERNS:
+        schema["pattern"] = f"^({_PATTERNS[param.kind]}){'' if param.required else '?'}$"
+    described = {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "description": f"{param.help} ({param.kind})",
+        "schema": schema,
+    }
+    example = re.search(r"e\.g\. (\S+)", param.help)
+    if example:
+        described["example"] = example.group(1)
+    return described
+
+
+def _operation_id(name: str, kind: str) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", name)
+    return words[0] + "".join(w.capitalize() for w in words[1:]) + kind.capitalize()
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _ref_schema(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description: str, retry: bool = False) -> dict:
+    answer: dict = {
+        "description": description,
+        "content": {
+            "application/json": {"schema": _ref_schema("Error")},
+            "text/html": {"schema": {"type": "string"}},
+        },
+    }
+    if retry:
+        answer["headers"] = {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}}
+    return answer
+
+
+def _components() -> dict:
+    return {
+        "schemas": {
+            "Error": {
+                "type": "object",
+                "required": ["error", "message"],
+                "properties": {
+                    "error": {"type": "string", "description": "What went wrong, in a word."},
+                    "message": {"type": "string", "description": "Why, and what would do."},
+                },
+                "additionalProperties": True,
+            },
+            "SparqlResults": {
+                "type": "object",
+                "required": ["head"],
+                "properties": {
+                    "head": {
+                        "type": "object",
+                        "properties": {"vars": {"type": "array", "items": {"type": "string"}}},
+                    },
+                    "results": {
+                        "type": "object",
+                        "required": ["bindings"],
+                        "properties": {"bindings": {"type": "array", "items": {"type": "object"}}},
+                    },
+                    "boolean": {"type": "boolean"},
+                },
+            },
+            "Catalogue": {
+                "type": "object",
+                "required": ["queries"],
+                "properties": {
+                    "queries": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "title", "summary", "parameters", "url"],
+                            "properties": {
+                                "name": {"type": "string"},
+                                "title": {"type": "string"},
+                                "summary": {"type": "string"},
+                                "parameters": {"type": "array", "items": {"type": "object"}},
+                                "url": {"type": "string"},
+                                "json": {"type": "string"},
+                                "csv": {"type": "string"},
+                            },
+                        },
+                    }
+                },
+            },
+        },
+        "headers": {
+            "ETag": {
+                "description": "A strong validator of this representation.",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            "LastModified": {
+                "description": "When the data was loaded.",
+                "required": True,
+                "schema": {"type": "string"},
+            },
+            "RetryAfter": {
+                "description": "Seconds to wait before asking again.",
+                "schema": {"type": "string"},
+            },
+        },
+        "responses": {
+            "NotModified": {"description": "The client holds this answer already (no body)."},
+            "BadRequest": _error(
+                "A malformed request or query (with line, column and snippet), a parameter "
+                "that is wrong or names nothing in the graph, or a result over the row limit."
+            ),
+            "Forbidden": _error("SPARQL Update: this endpoint is read-only."),
+            "NotFound": _error("No such query or source text."),
+            "NotAcceptable": _error(
+                "No format the answer comes in is acceptable; 'formats' lists those it does."
+            ),
+            "TooLarge": _error("The body is larger than the limit; 'limit' gives it in bytes."),
+            "UnsupportedMediaType": _error(
+                "The body is neither a form nor application/sparql-query, or not UTF-8."
+            ),
+            "TooManyRequests": _error("This client has used its query budget.", retry=True),
+            "Unavailable": _error(
+                "The query ran past the time limit, or no query worker is free.", retry=True
+            ),
+        },
+    }
