@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from . import __version__, build, canonical, export, loader, queries, validate
-from .executor import QueryTimeout, WorkerCrashed
 from .namespaces import PREFIXES
 from .results import (
     GRAPH_FORMATS,
@@ -23,6 +22,8 @@ from .results import (
     term_text,
 )
 from .service import QueryRequest, QueryService, formats_for, result_kind
+from .serving.isolation import IsolationUnavailable
+from .serving.pool import AnswerTooLarge, PoolBusy, PoolStartFailed, QueryTimeout, WorkerCrashed
 from .settings import Settings
 from .store import GraphStore, QueryError
 
@@ -159,12 +160,18 @@ def _run_and_print(
         raise click.UsageError(
             f"--format {output} cannot carry {KIND_NAMES[kind]} result; use table or {names}"
         )
-    service = QueryService(store or _store(settings), settings)
+    try:
+        service = QueryService(store or _store(settings), settings)
+    except (IsolationUnavailable, PoolStartFailed) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
     try:
         result = service.result(request)
-    except (QueryError, QueryTimeout, WorkerCrashed) as error:
+    except (QueryError, QueryTimeout, WorkerCrashed, PoolBusy, AnswerTooLarge) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    finally:
+        service.close()
     text = _render(result, output)
     # Every output ends with a line end, whatever its serializer does (JSON, RDF/XML do not).
     click.echo(text if not text or text.endswith("\n") else text + "\n", nl=False)
@@ -225,7 +232,12 @@ def serve_command(data: tuple[Path, ...], **options) -> None:
     except PortUnavailable as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    serve(settings, _store(settings, "the server will not start"))
+    store = _store(settings, "the server will not start")
+    try:
+        serve(settings, store)
+    except (IsolationUnavailable, PoolStartFailed) as error:
+        click.echo(f"error: {error}; the server will not start", err=True)
+        sys.exit(2)
 
 
 @main.command("export")

@@ -1,9 +1,10 @@
 """The query service: one query in, one finished answer out, within the configured limits.
 
-It sits between the web layer and the store. A query runs in a forked worker that also
-serializes the answer, so that a query that runs too long, grows too large or crashes is
-known as such before anything is sent to the client; the web layer only maps outcomes to
-HTTP. Nothing here knows about HTTP.
+It sits between the web layer and the store. A query runs in a worker of the query pool
+(serving/pool.py) that also serializes the answer, so that a query that runs too long, grows
+too large or crashes is known as such before anything is sent to the client; the web layer
+only maps outcomes to HTTP, and says which work is cheap (the reserved lane). Nothing here
+knows about HTTP.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from functools import partial
 
 from . import querytext
 from .cache import ResultCache, request_key
-from .executor import ForkExecutor, InlineExecutor, network_isolation_available
 from .namespaces import PREFIXES
 from .results import (
     GRAPH_FORMATS,
@@ -29,6 +29,7 @@ from .results import (
     SelectResult,
     serialize,
 )
+from .serving.pool import GENERAL, RESERVED, InlineExecutor, Lane, QueryPool
 from .settings import Settings
 from .store import GraphStore, QueryError, QuerySyntaxError, Term
 
@@ -106,18 +107,32 @@ class QueryService:
     """
 
     def __init__(self, store: GraphStore, settings: Settings, *, isolate: bool = True):
+        """With ``isolate``, queries run in a query pool started now (see serving/pool.py:
+        call this in a process that runs no thread yet); without, in this process, unlimited.
+
+        Raises isolation.IsolationUnavailable and pool.PoolStartFailed.
+        """
         self.store = store
         self.settings = settings
         self.prefixes: Mapping[str, str] = PREFIXES
+        self.executor: QueryPool | InlineExecutor
         if isolate:
-            memory = settings.query_memory_mb * 1024 * 1024 or None
-            network = network_isolation_available()
-            if not network:
-                log.warning("query workers cannot leave the network here; relying on the guard")
-            self.executor = ForkExecutor(settings.query_timeout, memory, isolate_network=network)
+            self.executor = query_pool(store, settings).start()
+            if self.executor.isolation == "none":
+                log.warning("query_isolation=none: only the SERVICE guard keeps queries offline")
         else:
             self.executor = InlineExecutor()
         self.cache = ResultCache(settings.result_cache_mb * 1024 * 1024)
+
+    def drain(self, grace_seconds: float) -> None:
+        """Take no new query and stop the running ones within ``grace_seconds`` (shutdown)."""
+        if isinstance(self.executor, QueryPool):
+            self.executor.drain(grace_seconds)
+
+    def close(self) -> None:
+        """Stop the query pool, if any (in the process that started it)."""
+        if isinstance(self.executor, QueryPool):
+            self.executor.stop()
 
     def answer_key(self, request: QueryRequest, fmt: Format, prefixes=None) -> str:
         """What identifies the answer: its cache key, which the web layer makes its ETag."""
@@ -125,37 +140,69 @@ class QueryService:
         return request_key(self.store.version, request, "answer", fmt.name, prefixes, limits)
 
     def answer(
-        self, request: QueryRequest, fmt: Format, prefixes=None, *, check: Checks = None
+        self,
+        request: QueryRequest,
+        fmt: Format,
+        prefixes=None,
+        *,
+        check: Checks = None,
+        cheap: bool = False,
     ) -> Answer:
-        """Run the query and serialize its result; raises the store's and executor's errors.
+        """Run the query and serialize its result; raises the store's and the pool's errors.
 
         ``prefixes`` are those a graph answer is written with (in Turtle, TriG, RDF/XML).
-        ``check`` runs before the query is, and only then: not on a cache hit.
+        ``check`` runs before the query is, and only then: not on a cache hit. ``cheap`` work
+        (a canned query, an ASK) runs in the reserved lane, under its shorter deadline.
         """
         key = self.answer_key(request, fmt, prefixes)
-        compute = partial(self._answer, request, fmt, prefixes, check)
+        compute = partial(self._answer, request, fmt, prefixes, check, _lane(cheap))
         return self.cache.get_or_compute(key, compute, lambda answer: len(answer.body))
 
-    def result(self, request: QueryRequest, *, check: Checks = None) -> QueryResult:
+    def result(
+        self, request: QueryRequest, *, check: Checks = None, cheap: bool = False
+    ) -> QueryResult:
         """Run the query and return its result objects, for pages that render them."""
         limits = (self.settings.row_limit, self.prefixes)
         key = request_key(self.store.version, request, "result", limits)
-        compute = partial(self._result, request, check)
+        compute = partial(self._result, request, check, _lane(cheap))
         return self.cache.get_or_compute(key, compute, _result_size)
 
-    def _answer(self, request: QueryRequest, fmt: Format, prefixes, check: Checks) -> Answer:
+    def _answer(
+        self, request: QueryRequest, fmt: Format, prefixes, check: Checks, lane: str
+    ) -> Answer:
         if check is not None:
             check()
         limit = self.settings.row_limit
         return self.executor.run(
-            _run_and_serialize, self.store, request, limit, self.prefixes, fmt, prefixes
+            _run_and_serialize, self.store, request, limit, self.prefixes, fmt, prefixes, lane=lane
         )
 
-    def _result(self, request: QueryRequest, check: Checks) -> QueryResult:
+    def _result(self, request: QueryRequest, check: Checks, lane: str) -> QueryResult:
         if check is not None:
             check()
         limit = self.settings.row_limit
-        return self.executor.run(_run, self.store, request, limit, self.prefixes)
+        return self.executor.run(_run, self.store, request, limit, self.prefixes, lane=lane)
+
+
+def query_pool(store: GraphStore, settings: Settings) -> QueryPool:
+    """The pool (not started) that the settings describe, its workers holding ``store``."""
+    lanes = {
+        GENERAL: Lane(settings.workers, settings.query_timeout, settings.queue_length),
+        RESERVED: Lane(
+            settings.reserved_workers, settings.reserved_timeout, settings.reserved_queue_length
+        ),
+    }
+    return QueryPool(
+        store,
+        lanes,
+        memory_budget_mb=settings.memory_budget_mb,
+        max_answer_bytes=settings.max_answer_bytes,
+        isolation_mode=settings.query_isolation,
+    )
+
+
+def _lane(cheap: bool) -> str:
+    return RESERVED if cheap else GENERAL
 
 
 def _result_size(result: QueryResult) -> int:

@@ -38,18 +38,53 @@ class Settings:
     )
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(8080, "Port the server listens on.")
-    workers: int = _setting(4, "Server worker processes (each answers one request at a time).")
+    workers: int = _setting(
+        4,
+        "Query workers of the general lane: processes started once, each running one query "
+        "at a time (also the server's worker processes).",
+    )
     query_timeout: float = _setting(
         30.0, "Seconds a query may run before it is stopped and answered 503."
+    )
+    queue_length: int = _setting(
+        16,
+        "Queries that may wait for a general query worker; when that many wait, more are "
+        "answered 503 with Retry-After at once.",
+    )
+    reserved_workers: int = _setting(
+        1,
+        "Query workers of the reserved lane, kept for cheap work (canned queries, ASK), so "
+        "that it is answered while every general worker runs a long query.",
+    )
+    reserved_timeout: float = _setting(
+        5.0, "Seconds a query of the reserved lane may run before it is stopped (503)."
+    )
+    reserved_queue_length: int = _setting(
+        16, "Queries that may wait for a reserved query worker before more are answered 503."
+    )
+    query_isolation: str = _setting(
+        "auto",
+        "How query workers are cut off from the network: 'namespace' (an empty network "
+        "namespace), 'seccomp' (a filter refusing every socket but AF_UNIX), 'auto' (the "
+        "first that works here; the server refuses to start if neither does) or 'none' "
+        "(UNSAFE: only the SERVICE guard stands between a query and the network).",
+    )
+    memory_budget_mb: int = _setting(
+        4096,
+        "MiB all query workers may use together: each worker's address space is capped at "
+        "its size at start plus an even share of what the budget leaves beside the loaded "
+        "data (0: no cap).",
+    )
+    max_answer_bytes: int = _setting(
+        50_000_000,
+        "Largest answer (serialized) one query may return; a larger one is refused with an "
+        "error stating the limit before any of it is sent (0: no cap).",
     )
     row_limit: int = _setting(
         100_000, "Most rows (or triples) a query may return before it is refused."
     )
     max_request_bytes: int = _setting(
         1_000_000, "Largest request body accepted; larger requests get 413."
-    )
-    query_memory_mb: int = _setting(
-        4096, "Address-space cap, in MiB, of the process that runs one query (0: no cap)."
     )
     result_cache_mb: int = _setting(
         64,
@@ -97,7 +132,7 @@ class Settings:
     def check(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
-        for name in ("port", "workers", "row_limit", "max_request_bytes"):
+        for name in ("port", "workers", "reserved_workers", "row_limit", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
         if self.public_url:
@@ -109,8 +144,19 @@ class Settings:
                 )
         if self.result_cache_mb < 0:
             raise ValueError(f"result_cache_mb must not be negative, not {self.result_cache_mb}")
-        if self.query_timeout <= 0:
-            raise ValueError(f"query_timeout must be positive, not {self.query_timeout}")
+        for name in ("query_timeout", "reserved_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        for name in ("queue_length", "reserved_queue_length", "memory_budget_mb"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
+        if self.max_answer_bytes < 0:
+            raise ValueError(f"max_answer_bytes must not be negative, not {self.max_answer_bytes}")
+        modes = ("auto", "namespace", "seccomp", "none")
+        if self.query_isolation not in modes:
+            raise ValueError(
+                f"query_isolation must be one of {', '.join(modes)}, not {self.query_isolation!r}"
+            )
 
 
 def _convert(f, raw: str, name: str):

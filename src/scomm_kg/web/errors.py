@@ -12,9 +12,9 @@ from http import HTTPStatus
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from ..executor import QueryTimeout, WorkerCrashed
 from ..queries import BadParameter, QueryNotFound, UnknownResource
 from ..service import Unrepresentable, UpdateRefused
+from ..serving.pool import AnswerTooLarge, PoolBusy, QueryTimeout, WorkerCrashed
 from ..store import (
     EngineError,
     ForbiddenQuery,
@@ -129,6 +129,16 @@ def init_app(app: Flask) -> None:
         response = error_response(503, message, "query timeout", limit_seconds=e.seconds)
         response.headers["Retry-After"] = "10"
         return response
+
+    @app.errorhandler(PoolBusy)
+    def busy(e: PoolBusy):
+        response = error_response(503, str(e), "server busy", retry_after=e.retry_after)
+        response.headers["Retry-After"] = str(e.retry_after)
+        return response
+
+    @app.errorhandler(AnswerTooLarge)
+    def answer_too_large(e: AnswerTooLarge):
+        return error_response(400, str(e), "answer too large", limit_bytes=e.limit)
 
     @app.errorhandler(WorkerCrashed)
     def crashed(e: WorkerCrashed):

@@ -1,8 +1,11 @@
 """`scomm-kg serve`: the app under gunicorn, a production WSGI server.
 
-gunicorn's sync workers handle one request at a time in a single thread, which is what makes
-forking a query worker per request safe (see executor.py). The app, and with it the store, is
-built once in the master process before the workers fork, so they share its memory.
+The app, and with it the store and the query pool (serving/pool.py), is built once in the
+master process before gunicorn listens and forks its workers: the query workers are forked from
+a process that holds the store and runs no thread, and hold no listening socket. gunicorn's
+workers send their queries to the pool. When gunicorn stops, so does the pool: on SIGTERM the
+pool stops taking queries and stops the running ones before the graceful timeout ends, so that
+the server's workers can answer them and exit in time; on SIGINT and SIGQUIT at once.
 """
 
 from __future__ import annotations
@@ -63,15 +66,19 @@ def serve(settings: Settings, store: GraphStore | None = None) -> None:
     run(create_app(settings, store=store), settings)
 
 
+GRACEFUL_TIMEOUT = 10
+
+
 def run(app, settings: Settings) -> None:
     """Serve ``app`` under gunicorn with the settings' address, workers and limits."""
+    service = app.extensions["scomm"]["service"]
     options = {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "worker_class": "sync",
         # gunicorn must not kill a worker that is waiting for a slow query to be stopped.
         "timeout": int(settings.query_timeout) + 30,
-        "graceful_timeout": 10,
+        "graceful_timeout": GRACEFUL_TIMEOUT,
         # Long SPARQL queries travel in the URL of a GET; allow gunicorn's maximum line.
         "limit_request_line": 8190,
         "accesslog": None,
@@ -82,10 +89,34 @@ def run(app, settings: Settings) -> None:
         # would contend for it, and nothing here uses it.
         "control_socket_disable": True,
         # Said once gunicorn listens, never before: a server that cannot bind has served nothing.
-        "when_ready": lambda arbiter: log.info(
-            "serving the graph at http://%s:%s/ (SPARQL endpoint /sparql)",
-            settings.host,
-            settings.port,
-        ),
+        "when_ready": lambda arbiter: _ready(arbiter, settings, service),
+        "on_exit": lambda arbiter: service.close(),
     }
-    _Gunicorn(app, options).run()
+    try:
+        _Gunicorn(app, options).run()
+    finally:
+        service.close()
+
+
+def _ready(arbiter, settings: Settings, service) -> None:
+    """Say that the server listens, and stop the query pool with gunicorn's own stop signals."""
+    if arbiter is not None:
+        _before(arbiter, "handle_term", lambda: service.drain(GRACEFUL_TIMEOUT - 2))
+        for name in ("handle_int", "handle_quit"):
+            _before(arbiter, name, service.close)
+    log.info(
+        "serving the graph at http://%s:%s/ (SPARQL endpoint /sparql)",
+        settings.host,
+        settings.port,
+    )
+
+
+def _before(arbiter, handler: str, first) -> None:
+    """Make the arbiter run ``first`` when it handles a signal, then its own handler."""
+    own = getattr(arbiter, handler)
+
+    def handle():
+        first()
+        own()
+
+    setattr(arbiter, handler, handle)
