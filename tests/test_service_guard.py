@@ -1,11 +1,14 @@
 """No form of SERVICE or LOAD reaches the engine: the guard against the engine itself.
 
 Each variant below is first put to the guard (querytext.forbidden_reason). Then the engine runs
-it anyway, with no guard and no isolation, against a listener on this machine's loopback
-address that every SERVICE in the variants names: any variant the engine sent out must be one
-the guard refused. The variants change what stands around the keyword (white space, comments,
-punctuation, the operator "<" and what it can hide, strings, escapes, prefixed names, the
-keyword's case and glued forms, nesting) and random characters inserted next to it.
+it anyway, with no guard, in a real query worker, against a listener on this machine's loopback
+address that every SERVICE in the variants names: any variant the engine tried to send out must
+be one the guard refused. It runs twice: in an isolated worker (as served: a variant that tries
+is seen by the engine's failure to connect) and in a worker with isolation forced off (the
+listener is reached: the guard alone must hold). The variants change what stands around the
+keyword (white space, comments, punctuation, the operator "<" and what it can hide, strings,
+escapes, prefixed names, the keyword's case and glued forms, nesting) and random characters
+inserted next to it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import pyoxigraph as ox
 import pytest
 
 from scomm_kg import querytext
+from scomm_kg.serving import isolation
+from scomm_kg.serving.pool import GENERAL, Lane, QueryPool
 from scomm_kg.settings import Settings
 from scomm_kg.web import create_app
 
@@ -71,36 +76,61 @@ def listener():
     served.close()
 
 
-@pytest.fixture(scope="module")
-def engine():
+_engine: ox.Store | None = None
+
+
+def engine() -> ox.Store:
     """Data every variant's patterns match, so that nothing short-circuits the SERVICE."""
-    store = ox.Store()
-    node, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    triple = ox.Triple(node, p, ox.Literal("c"))
-    head, reifier = ox.BlankNode("list"), ox.NamedNode("http://example.org/r")
-    for s, pred, o in [
-        (node, p, ox.Literal("c")),
-        (node, p, ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))),
-        (head, ox.NamedNode(rdf + "first"), ox.Literal("c")),
-        (head, ox.NamedNode(rdf + "rest"), ox.NamedNode(rdf + "nil")),
-        (reifier, ox.NamedNode(rdf + "reifies"), triple),
-    ]:
-        store.add(ox.Quad(s, pred, o))
-    return store
+    global _engine
+    if _engine is None:
+        _engine = ox.Store()
+        node, p = ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p")
+        rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+        triple = ox.Triple(node, p, ox.Literal("c"))
+        head, reifier = ox.BlankNode("list"), ox.NamedNode("http://example.org/r")
+        for s, pred, o in [
+            (node, p, ox.Literal("c")),
+            (node, p, ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))),
+            (head, ox.NamedNode(rdf + "first"), ox.Literal("c")),
+            (head, ox.NamedNode(rdf + "rest"), ox.NamedNode(rdf + "nil")),
+            (reifier, ox.NamedNode(rdf + "reifies"), triple),
+        ]:
+            _engine.add(ox.Quad(s, pred, o))
+    return _engine
 
 
-def sends_out(engine, listener, query: str) -> bool:
-    """Whether the engine, unguarded, connects to the listener for this query."""
-    before = listener.count()
+def engine_tries_the_network(query: str) -> bool:
+    """In the worker: run the query unguarded; True when the engine failed to connect (its
+    I/O errors are OSError: unreachable network, refused socket, or the listener's 500)."""
     try:
-        answer = engine.query(query)
+        answer = engine().query(query)
         if isinstance(answer, ox.QuerySolutions | ox.QueryTriples):
             list(answer)
-    except (SyntaxError, OSError, RuntimeError, ValueError):
+    except OSError:
+        return True
+    except (SyntaxError, RuntimeError, ValueError):
         pass
+    return False
+
+
+@pytest.fixture(scope="module", params=["isolated worker", "isolation off"])
+def worker(request):
+    """A query worker in which the engine runs each variant, isolated as served, or not."""
+    mode = "auto" if request.param == "isolated worker" else "none"
+    try:
+        pool = QueryPool(None, {GENERAL: Lane(1, 30.0, 4)}, isolation_mode=mode).start()
+    except isolation.IsolationUnavailable as unavailable:
+        pytest.skip(str(unavailable))
+    yield pool
+    pool.stop()
+
+
+def sends_out(worker, listener, query: str) -> bool:
+    """Whether the engine, unguarded in the worker, tries to reach the listener."""
+    before = listener.count()
+    tried = worker.run(engine_tries_the_network, query)
     # The listener counts a connection before it answers, so before the engine returns.
-    return listener.count() != before
+    return tried or listener.count() != before
 
 
 # Everything that can stand before the keyword in a group, and keeps the filter true.
@@ -223,20 +253,22 @@ def mutations(port: int, count: int, seed: int) -> list[str]:
     return out
 
 
-def test_the_plain_service_query_does_reach_the_listener_without_the_guard(engine, listener):
-    """The check below can fail: unguarded, the engine does call out."""
+def test_the_plain_service_query_does_reach_out_without_the_guard(worker, listener):
+    """The check below can fail: unguarded, the engine does call out (or try to)."""
     query = prologue(listener.port) + (
         f"SELECT * WHERE {{ ?s ?p ?o FILTER(1<2)SERVICE <http://127.0.0.1:{listener.port}/> "
         "{ } #>\n}"
     )
-    assert sends_out(engine, listener, query)
+    assert sends_out(worker, listener, query)
+    if worker.isolation == "none":
+        assert listener.count() > 0
     assert querytext.forbidden_reason(query) is not None
 
 
 @pytest.mark.parametrize(
     ("kind", "seed"), [("combinations", 1), ("combinations", 2), ("mutations", 3)]
 )
-def test_every_variant_the_engine_sends_out_is_refused_by_the_guard(engine, listener, kind, seed):
+def test_every_variant_the_engine_sends_out_is_refused_by_the_guard(worker, listener, kind, seed):
     queries = (
         variants(listener.port, 1500, seed)
         if kind == "combinations"
@@ -246,7 +278,7 @@ def test_every_variant_the_engine_sends_out_is_refused_by_the_guard(engine, list
     for query in queries:
         reason = querytext.forbidden_reason(query)
         refused += reason is not None
-        if sends_out(engine, listener, query):
+        if sends_out(worker, listener, query):
             sent += 1
             if reason is None:
                 escaped.append(query)
@@ -304,7 +336,7 @@ def load_variants(port: int) -> list[str]:
     return [form.format(url=url, port=port) for form in forms]
 
 
-def test_the_engine_fetches_for_load_only_when_asked_to_update(engine, listener):
+def test_the_engine_fetches_for_load_only_when_asked_to_update(listener):
     """Why LOAD is safe here: the same text as a query is a syntax error."""
     (load, *_) = load_variants(listener.port)
     before = listener.count()
