@@ -372,7 +372,7 @@ class _Manager:
         self.failed_starts = 0
 
     def run(self) -> None:
-        _die_with_parent(self.owner)
+        die_with_parent(self.owner)
         os.setpgid(0, 0)  # the pool is one group: stop() can end it whole
         signal.signal(signal.SIGTERM, _raise_stop)
         signal.signal(signal.SIGINT, _raise_stop)
@@ -649,7 +649,7 @@ def _raise_stop(signum, frame) -> None:
 
 def _worker_loop(pool: QueryPool, control: socket.socket, manager: int) -> int:
     """Serve jobs from the manager until it goes; the exit code."""
-    _die_with_parent(manager)
+    die_with_parent(manager)
     # Nothing a worker runs may keep it alive: the default action for every stop signal.
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(signum, signal.SIG_DFL)
@@ -853,7 +853,7 @@ def _read_all(fd: int) -> bytes:
 # --- process plumbing -------------------------------------------------------------------
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Be killed when the parent dies (PR_SET_PDEATHSIG), and die now if it already has."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)

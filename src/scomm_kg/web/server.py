@@ -5,7 +5,8 @@ master process before gunicorn listens and forks its workers: the query workers 
 a process that holds the store and runs no thread, and hold no listening socket. gunicorn's
 workers send their queries to the pool. When gunicorn stops, so does the pool: on SIGTERM the
 pool stops taking queries and stops the running ones before the graceful timeout ends, so that
-the server's workers can answer them and exit in time; on SIGINT and SIGQUIT at once.
+the server's workers can answer them and exit in time; on SIGINT and SIGQUIT at once; and
+when the master is killed outright, the kernel kills the pool and gunicorn's workers with it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 
 from gunicorn.app.base import BaseApplication
 
+from ..serving.pool import die_with_parent
 from ..settings import Settings
 from ..store import GraphStore
 from . import create_app
@@ -91,6 +93,8 @@ def run(app, settings: Settings) -> None:
         # Said once gunicorn listens, never before: a server that cannot bind has served nothing.
         "when_ready": lambda arbiter: _ready(arbiter, settings, service),
         "on_exit": lambda arbiter: service.close(),
+        # A master killed outright (SIGKILL) takes its workers along, and with them the port.
+        "post_fork": lambda arbiter, worker: die_with_parent(arbiter.pid),
     }
     try:
         _Gunicorn(app, options).run()
