@@ -20,6 +20,7 @@ from scomm_kg.serving.pool import (
     PoolStartFailed,
     QueryPool,
     QueryTimeout,
+    StaleWorkerData,
     WorkerCrashed,
 )
 
@@ -134,6 +135,25 @@ def test_the_state_is_the_workers_own_copy_not_a_pickled_one():
         assert seen == id(state)
     finally:
         with_state.stop()
+
+
+class Versioned:
+    """A state with a data version, as a store has."""
+
+    def __init__(self, digest: str):
+        self.version = type("Version", (), {"digest": digest})()
+
+
+def test_a_state_changed_after_the_start_is_refused_not_answered_from_old_data():
+    state = Versioned("v1")
+    versioned = make_pool(state)
+    try:
+        assert versioned.run(whose, state)[1] == id(state)
+        state.version.digest = "v2"  # the caller's data changed; the workers' copies did not
+        with pytest.raises(StaleWorkerData, match="state@v1, the caller state@v2"):
+            versioned.run(whose, state)
+    finally:
+        versioned.stop()
 
 
 def test_a_large_payload_arrives_intact(pool):

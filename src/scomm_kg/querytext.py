@@ -13,8 +13,8 @@ while the word in a string, a comment, an IRI, a variable or a prefixed name els
 (``sd:Service``, ``?service``) is not. A character that no terminal begins with makes the
 engine reject the query; if such a query mentions "service" at all it is refused here rather
 than trusted, since a reading that went wrong before that character could have hidden the
-keyword. The worker that runs a query has no network besides (executor.py), so a reading that
-went wrong anywhere else still reaches nothing.
+keyword. The worker that runs a query has no network besides (serving/isolation.py), so a
+reading that went wrong anywhere else still reaches nothing.
 """
 
 from __future__ import annotations

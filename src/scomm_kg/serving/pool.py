@@ -708,13 +708,24 @@ def _share_text(pool: QueryPool) -> str:
 # --- wire format ------------------------------------------------------------------------
 
 
+class StaleWorkerData(Exception):
+    """The workers hold another version of the state (the data) than the caller's."""
+
+
+def _state_tag(state: object) -> str:
+    """What identifies the state's contents: its data version where it has one."""
+    version = getattr(state, "version", None)
+    return f"state@{getattr(version, 'digest', '')}"
+
+
 class _RequestPickler(pickle.Pickler):
     def __init__(self, file, state):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._state = state
+        self._tag = _state_tag(state) if state is not None else None
 
     def persistent_id(self, obj):
-        return "state" if obj is self._state and obj is not None else None
+        return self._tag if obj is self._state and obj is not None else None
 
 
 class _RequestUnpickler(pickle.Unpickler):
@@ -723,8 +734,14 @@ class _RequestUnpickler(pickle.Unpickler):
         self._state = state
 
     def persistent_load(self, pid):
-        if pid != "state":
-            raise pickle.UnpicklingError(f"unknown reference {pid!r}")
+        # A worker holds the state as it was when the pool started: a caller whose state has
+        # changed since would get answers from old data, cached under the new version.
+        held = _state_tag(self._state)
+        if pid != held:
+            raise StaleWorkerData(
+                f"the query workers hold {held}, the caller {pid}: the data changed after the "
+                "query pool started; restart the pool"
+            )
         return self._state
 
 
