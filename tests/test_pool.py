@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -412,3 +413,29 @@ def test_inline_executor_runs_in_this_process():
     calls: list[str] = []
     executor.run(calls.append, "seen")
     assert calls == ["seen"]
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """The sockets a process holds open, by inode ("socket:[123]")."""
+    held = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:"):
+                held.add(target)
+    return held
+
+
+def test_no_query_process_holds_a_listening_port_of_the_process_that_started_it():
+    """A query process that outlived the server must not keep its port: none ever holds it."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port_inode = os.readlink(f"/proc/self/fd/{listening.fileno()}")
+        started = make_pool()
+        try:
+            for pid in [started.manager_pid, *started.worker_pids()]:
+                assert port_inode not in socket_inodes(pid)
+            assert port_inode in socket_inodes(os.getpid())  # the check can fail
+        finally:
+            started.stop()
