@@ -50,6 +50,7 @@ import collections
 import contextlib
 import ctypes
 import io
+import logging
 import math
 import os
 import pickle
@@ -68,6 +69,7 @@ from typing import Any, TypeVar
 from . import isolation
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 GENERAL = "general"
 RESERVED = "reserved"
@@ -189,6 +191,15 @@ class QueryPool:
             raise RuntimeError("the pool is already started")
         self.isolation = isolation.choose(self.isolation_requested)
         self.worker_memory_bytes = self._worker_memory_cap()
+        threads = len(os.listdir("/proc/self/task"))
+        if threads > 1:
+            # The workers inherit every lock as it was at the fork: one that another thread
+            # held then (an on-disk store's background threads) stays held in every worker.
+            log.warning(
+                "the query pool is forked from a process that runs %d threads; a query worker "
+                "that waits on a lock one of them held is stopped at its deadline",
+                threads,
+            )
         submit, manager_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         status_read, status_write = os.pipe()
         owner = os.getpid()
