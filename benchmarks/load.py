@@ -1,6 +1,6 @@
 """Load benchmark: scomm-kg's server under cheap, abusive, slow and runaway clients, and Oxigraph's.
 
-One command, loopback only, bounded in time (about 9 minutes by default, 2 with --quick):
+One command, loopback only, bounded in time (about 7½ minutes by default, 1½ with --quick):
 
     .venv/bin/python benchmarks/load.py [--quick] [--duration S] [--concurrency N] ...
 
@@ -426,7 +426,7 @@ class Bench:
         runs = {k: Wrk(endpoint, k, c, seconds, self.workdir) for k, c in kinds.items()}
         stats = {k: run.result(f"{endpoint.name}/{phase}/{k}") for k, run in runs.items()}
         cores = (_children_cpu() - cpu_before) / seconds
-        self.generator_cpu[f"{endpoint.name}/{phase}"] = cores
+        self.generator_cpu[f"{endpoint.name}/{phase}/{'+'.join(kinds)}"] = cores
         for kind, result in stats.items():
             self.results.add(endpoint.name, phase, kind, result)
             print("    " + run_line(kind, result), flush=True)
