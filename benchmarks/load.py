@@ -381,6 +381,10 @@ class Runaways:
                 if not self._stop.is_set():
                     self.statuses[str(answer.status)] += 1
                     self.seconds.append(time.monotonic() - started)
+                if time.monotonic() - started < 1:
+                    # Refused at once (a 503 or 429 from admission control): ask again soon,
+                    # as a persistent client would, without spinning.
+                    self._stop.wait(0.1)
             except (OSError, http.client.HTTPException) as error:
                 if not self._stop.is_set():
                     self.statuses[type(error).__name__] += 1
@@ -441,7 +445,8 @@ class Bench:
         self.wrk_phase(server, endpoint, "repeated", {"canned": self.args.concurrency})
         self.wrk_phase(server, endpoint, "alone", cheap)
         with SlowClients(endpoint, self.args.half_sent, self.args.slow_readers) as slow:
-            self.wrk_phase(server, endpoint, "abusive", {**cheap, "abusive": self.args.abusive})
+            abusive = {"abusive": self.args.abusive} if self.args.abusive else {}
+            self.wrk_phase(server, endpoint, "abusive", {**cheap, **abusive})
         self.extra["slow_clients"][endpoint.name] = dict(slow.counts)
         self.extra["settle_seconds"][endpoint.name] = settle(endpoint, self.args.settle)
         with Runaways(endpoint, self.args.runaways) as runaways:
