@@ -74,7 +74,8 @@ GRACEFUL_TIMEOUT = 10
 
 def run(app, settings: Settings) -> None:
     """Serve ``app`` under gunicorn with the settings' address, workers and limits."""
-    service = app.extensions["scomm"]["service"]
+    # An app with no query service (benchmarks/bare_front.py) has no pool to start or stop.
+    service = app.extensions.get("scomm", {}).get("service") or _NoPool()
     options = {
         "bind": f"{settings.host}:{settings.port}",
         # Few processes with many threads: a request waiting for its query, or a client
@@ -106,6 +107,14 @@ def run(app, settings: Settings) -> None:
         _Gunicorn(app, options).run()
     finally:
         service.close()
+
+
+class _NoPool:
+    def drain(self, grace_seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _ready(arbiter, settings: Settings, service) -> None:
