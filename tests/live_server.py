@@ -34,7 +34,8 @@ from scomm_kg.web import create_app
 from scomm_kg.web.server import run
 
 port, timeout, w3c_dir = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-settings = Settings(port=port, workers=3, query_timeout=timeout, log_level="WARNING")
+# SCOMM_* variables the test gave (LiveServer's settings) apply; these win over them.
+settings = Settings.from_env(port=port, query_timeout=timeout, log_level="WARNING")
 nquads = loader.load().nquads()
 if w3c_dir:
     for n in (1, 2, 3):
@@ -61,8 +62,17 @@ class LiveServer:
     its log closed, before the error is raised.
     """
 
-    def __init__(self, query_timeout: float = 3.0, w3c_data: Path | None = None):
+    def __init__(
+        self,
+        query_timeout: float = 3.0,
+        w3c_data: Path | None = None,
+        settings: dict[str, object] | None = None,
+    ):
+        """``settings``: more settings by name (client_timeout=2), given as SCOMM_* variables."""
         self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SCOMM_")}
+        env.setdefault("SCOMM_WORKERS", "3")
+        env |= {f"SCOMM_{name.upper()}": str(value) for name, value in (settings or {}).items()}
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(self.port), str(query_timeout), str(w3c_data or ""), KASEI]
         # A file, not a pipe: a chatty server can never block on it, and nothing is left open.
@@ -73,6 +83,7 @@ class LiveServer:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=self._log,
+                env=env,
                 start_new_session=True,
             )
         except BaseException:

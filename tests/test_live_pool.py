@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from live_server import LiveServer
+from scomm_kg.settings import Settings
 from scomm_kg.web.server import GRACEFUL_TIMEOUT, PortUnavailable, check_port
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -73,8 +74,10 @@ def test_stopping_the_server_during_a_runaway_query_leaves_no_process_and_frees_
         threads = start_runaways(server, 2)
         time.sleep(1.5)
         below = descendants(server.process.pid)
-        # gunicorn's 3 workers, the pool's manager, 3 general and 1 reserved query workers.
-        assert len(below) == 8, [command_line(p) for p in below]
+        # gunicorn's front process(es), the pool's manager, 3 general and the reserved workers.
+        defaults = Settings()
+        expected = defaults.http_workers + 1 + 3 + defaults.reserved_workers
+        assert len(below) == expected, [command_line(p) for p in below]
         assert any(t.is_alive() for t in threads), "the runaway queries are still running"
         stopped_at = time.monotonic()
         os.kill(server.process.pid, signum)  # the serve process alone, not its group

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,6 +30,7 @@ from .results import (
     SelectResult,
     serialize,
 )
+from .serving.budget import ClientBudgets
 from .serving.pool import GENERAL, RESERVED, InlineExecutor, Lane, QueryPool
 from .settings import Settings
 from .store import GraphStore, QueryError, QuerySyntaxError, Term
@@ -123,6 +125,7 @@ class QueryService:
         else:
             self.executor = InlineExecutor()
         self.cache = ResultCache(settings.result_cache_mb * 1024 * 1024)
+        self.budgets = ClientBudgets(settings.client_query_seconds)
 
     def drain(self, grace_seconds: float) -> None:
         """Take no new query and stop the running ones within ``grace_seconds`` (shutdown)."""
@@ -147,41 +150,69 @@ class QueryService:
         *,
         check: Checks = None,
         cheap: bool = False,
+        client: str | None = None,
     ) -> Answer:
         """Run the query and serialize its result; raises the store's and the pool's errors.
 
         ``prefixes`` are those a graph answer is written with (in Turtle, TriG, RDF/XML).
         ``check`` runs before the query is, and only then: not on a cache hit. ``cheap`` work
-        (a canned query, an ASK) runs in the reserved lane, under its shorter deadline.
+        (a canned query, an ASK) runs in the reserved lane, under its shorter deadline. A
+        ``client`` (a key from serving.budget.client_key) is charged the seconds its query
+        took, and refused (budget.OverBudget) while it owes a minute's allowance; a cache hit
+        is neither charged nor refused.
         """
         key = self.answer_key(request, fmt, prefixes)
-        compute = partial(self._answer, request, fmt, prefixes, check, _lane(cheap))
+        compute = partial(self._answer, request, fmt, prefixes, check, _lane(cheap), client)
         return self.cache.get_or_compute(key, compute, lambda answer: len(answer.body))
 
     def result(
-        self, request: QueryRequest, *, check: Checks = None, cheap: bool = False
+        self,
+        request: QueryRequest,
+        *,
+        check: Checks = None,
+        cheap: bool = False,
+        client: str | None = None,
     ) -> QueryResult:
         """Run the query and return its result objects, for pages that render them."""
         limits = (self.settings.row_limit, self.prefixes)
         key = request_key(self.store.version, request, "result", limits)
-        compute = partial(self._result, request, check, _lane(cheap))
+        compute = partial(self._result, request, check, _lane(cheap), client)
         return self.cache.get_or_compute(key, compute, _result_size)
 
     def _answer(
-        self, request: QueryRequest, fmt: Format, prefixes, check: Checks, lane: str
+        self,
+        request: QueryRequest,
+        fmt: Format,
+        prefixes,
+        check: Checks,
+        lane: str,
+        client: str | None,
     ) -> Answer:
         if check is not None:
             check()
         limit = self.settings.row_limit
-        return self.executor.run(
-            _run_and_serialize, self.store, request, limit, self.prefixes, fmt, prefixes, lane=lane
+        return self._evaluate(
+            client, _run_and_serialize, request, limit, self.prefixes, fmt, prefixes, lane=lane
         )
 
-    def _result(self, request: QueryRequest, check: Checks, lane: str) -> QueryResult:
+    def _result(
+        self, request: QueryRequest, check: Checks, lane: str, client: str | None
+    ) -> QueryResult:
         if check is not None:
             check()
         limit = self.settings.row_limit
-        return self.executor.run(_run, self.store, request, limit, self.prefixes, lane=lane)
+        return self._evaluate(client, _run, request, limit, self.prefixes, lane=lane)
+
+    def _evaluate(self, client: str | None, fn, *args, lane: str):
+        """fn(store, *args) in the executor, within the client's budget, which it is charged."""
+        if client is not None:
+            self.budgets.admit(client)
+        started = time.monotonic()
+        try:
+            return self.executor.run(fn, self.store, *args, lane=lane)
+        finally:
+            if client is not None:
+                self.budgets.charge(client, time.monotonic() - started)
 
 
 def query_pool(store: GraphStore, settings: Settings) -> QueryPool:

@@ -41,7 +41,7 @@ class Settings:
     workers: int = _setting(
         4,
         "Query workers of the general lane: processes started once, each running one query "
-        "at a time (also the server's worker processes).",
+        "at a time.",
     )
     query_timeout: float = _setting(
         30.0, "Seconds a query may run before it is stopped and answered 503."
@@ -79,6 +79,27 @@ class Settings:
         50_000_000,
         "Largest answer (serialized) one query may return; a larger one is refused with an "
         "error stating the limit before any of it is sent (0: no cap).",
+    )
+    http_workers: int = _setting(
+        1,
+        "HTTP front processes. Each answers many connections with its threads and keeps its "
+        "own result cache; queries run in the query workers, not here.",
+    )
+    http_threads: int = _setting(
+        32,
+        "Threads of each HTTP front process: requests in progress at once (a query waiting "
+        "for its worker holds one); idle keep-alive connections hold none.",
+    )
+    client_timeout: float = _setting(
+        10.0,
+        "Seconds a client may take to send a request's headers or body (between any two "
+        "pieces of it) or to take the answer; a slower one is answered 408 and cut off.",
+    )
+    client_query_seconds: float = _setting(
+        60.0,
+        "Seconds of query evaluation each client (address; IPv6 /64) may use per minute; "
+        "beyond, its queries are answered 429 with Retry-After until it has paid them back, "
+        "while cached answers are still served (0: no limit).",
     )
     row_limit: int = _setting(
         100_000, "Most rows (or triples) a query may return before it is refused."
@@ -132,7 +153,8 @@ class Settings:
     def check(self) -> None:
         if not self.base_iri.endswith("/"):
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
-        for name in ("port", "workers", "reserved_workers", "row_limit", "max_request_bytes"):
+        positive = ("port", "workers", "reserved_workers", "http_workers", "http_threads")
+        for name in (*positive, "row_limit", "max_request_bytes"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
         if self.public_url:
@@ -144,10 +166,11 @@ class Settings:
                 )
         if self.result_cache_mb < 0:
             raise ValueError(f"result_cache_mb must not be negative, not {self.result_cache_mb}")
-        for name in ("query_timeout", "reserved_timeout"):
+        for name in ("query_timeout", "reserved_timeout", "client_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("queue_length", "reserved_queue_length", "memory_budget_mb"):
+        not_negative = ("queue_length", "reserved_queue_length", "memory_budget_mb")
+        for name in (*not_negative, "client_query_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         if self.max_answer_bytes < 0:

@@ -49,7 +49,7 @@ def run(name: str, suffix: str | None = None):
     held = conditional.not_modified(etag)
     if held is not None:
         return held
-    answer = service.answer(query_request, fmt, check=check, cheap=True)
+    answer = service.answer(query_request, fmt, check=check, cheap=True, client=context.client())
     g.rows = answer.size
     response = conditional.tagged(send(answer.body, answer.media_type), etag)
     if fmt.name in ("csv", "tsv"):
@@ -100,7 +100,9 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
     if not missing:
         try:
             query_request, check = _request(query, values)
-            result = context.service().result(query_request, check=check, cheap=True)
+            result = context.service().result(
+                query_request, check=check, cheap=True, client=context.client()
+            )
             g.rows = len(result.rows)
         except queries.UnknownResource as exc:
             # The suggestions become links that ask the question again; without any, the

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 
 from ..service import QueryService
+from ..serving.budget import client_key
 from ..settings import Settings
 
 
@@ -14,3 +15,12 @@ def service() -> QueryService:
 
 def settings() -> Settings:
     return current_app.extensions["scomm"]["settings"]
+
+
+def client() -> str:
+    """Whom this request's query time is charged to: the peer address (IPv6: its /64).
+
+    Behind a trusted proxy (trust_proxy_headers) ProxyFix has already put the address the proxy
+    reports in remote_addr; otherwise a client's own X-Forwarded-For is never believed.
+    """
+    return client_key(request.remote_addr)

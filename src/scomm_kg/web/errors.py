@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 
 from ..queries import BadParameter, QueryNotFound, UnknownResource
 from ..service import Unrepresentable, UpdateRefused
+from ..serving.budget import OverBudget
 from ..serving.pool import AnswerTooLarge, PoolBusy, QueryTimeout, WorkerCrashed
 from ..store import (
     EngineError,
@@ -133,6 +134,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PoolBusy)
     def busy(e: PoolBusy):
         response = error_response(503, str(e), "server busy", retry_after=e.retry_after)
+        response.headers["Retry-After"] = str(e.retry_after)
+        return response
+
+    @app.errorhandler(OverBudget)
+    def over_budget(e: OverBudget):
+        response = error_response(
+            429,
+            str(e),
+            "query time budget used",
+            retry_after=e.retry_after,
+            seconds_per_minute=e.seconds_per_minute,
+        )
         response.headers["Retry-After"] = str(e.retry_after)
         return response
 

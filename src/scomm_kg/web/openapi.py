@@ -41,6 +41,9 @@ def document(server: str) -> dict:
         paths[f"/queries/{query.name}.{{suffix}}"] = {"get": _canned(query, suffixed=True)}
     paths["/source/{name}"] = {"get": _source()}
     paths["/openapi.json"] = {"get": _self()}
+    for path in paths.values():
+        for operation in path.values():
+            operation["responses"] |= _FRONT_REFUSALS
     return {
         "openapi": "3.0.3",
         "info": {
@@ -236,6 +239,13 @@ _REFUSALS = {
     "415": "UnsupportedMediaType",
 }
 
+# What the HTTP front (front.py) answers itself, on any route, before the app sees the request.
+_FRONT_REFUSALS = {
+    "408": {"$ref": "#/components/responses/RequestTimeout"},
+    "414": {"$ref": "#/components/responses/UriTooLong"},
+    "431": {"$ref": "#/components/responses/HeadersTooLarge"},
+}
+
 
 def _query_responses(media_types: list[str], refusals: tuple[str, ...], cached=True) -> dict:
     """A query's answer, its refusals, and the server's own: 429 (a client over its budget)
@@ -350,6 +360,14 @@ def _error(description: str, retry: bool = False) -> dict:
     return answer
 
 
+def _front_error(description: str) -> dict:
+    """A refusal of the HTTP front: always JSON, since it has not read an Accept header."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref_schema("Error")}},
+    }
+
+
 def _components() -> dict:
     return {
         "schemas": {
@@ -432,7 +450,18 @@ def _components() -> dict:
             "UnsupportedMediaType": _error(
                 "The body is neither a form nor application/sparql-query, or not UTF-8."
             ),
-            "TooManyRequests": _error("This client has used its query budget.", retry=True),
+            "TooManyRequests": _error(
+                "This client has used its query seconds for the minute (a cached answer is "
+                "still served); Retry-After says when enough are paid back.",
+                retry=True,
+            ),
+            "RequestTimeout": _front_error(
+                "The request (its headers or its body) did not arrive within the client timeout."
+            ),
+            "UriTooLong": _front_error("The request line is longer than the server accepts."),
+            "HeadersTooLarge": _front_error(
+                "The request's header fields are too many or too large."
+            ),
             "Unavailable": _error(
                 "The query ran past the time limit, or no query worker is free.", retry=True
             ),

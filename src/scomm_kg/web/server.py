@@ -20,6 +20,7 @@ from ..serving.pool import die_with_parent
 from ..settings import Settings
 from ..store import GraphStore
 from . import create_app
+from .front import front_worker
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,19 @@ GRACEFUL_TIMEOUT = 10
 
 def run(app, settings: Settings) -> None:
     """Serve ``app`` under gunicorn with the settings' address, workers and limits."""
-    service = app.extensions["scomm"]["service"]
+    # An app with no query service (benchmarks/bare_front.py) has no pool to start or stop.
+    service = app.extensions.get("scomm", {}).get("service") or _NoPool()
     options = {
         "bind": f"{settings.host}:{settings.port}",
-        "workers": settings.workers,
-        "worker_class": "sync",
-        # gunicorn must not kill a worker that is waiting for a slow query to be stopped.
-        "timeout": int(settings.query_timeout) + 30,
+        # Few processes with many threads: a request waiting for its query, or a client
+        # taking its time, holds a thread, never a query worker (see front.py).
+        "workers": settings.http_workers,
+        "threads": settings.http_threads,
+        "worker_class": front_worker(settings.client_timeout),
+        "keepalive": 5,
+        # The worker's heartbeat comes from its main loop, which no request blocks; a worker
+        # that misses it for this long is stuck, and gunicorn replaces it.
+        "timeout": int(max(settings.query_timeout, settings.client_timeout)) + 30,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         # Long SPARQL queries travel in the URL of a GET; allow gunicorn's maximum line.
         "limit_request_line": 8190,
@@ -100,6 +107,14 @@ def run(app, settings: Settings) -> None:
         _Gunicorn(app, options).run()
     finally:
         service.close()
+
+
+class _NoPool:
+    def drain(self, grace_seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _ready(arbiter, settings: Settings, service) -> None:

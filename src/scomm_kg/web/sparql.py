@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, g, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
 from ..description import service_description
 from ..namespaces import PREFIXES
@@ -53,7 +54,9 @@ def endpoint():
     if held is not None:
         return held
     # An ASK is cheap work: the reserved lane answers it while long queries fill the general one.
-    answer = service.answer(query_request, fmt, PREFIXES, cheap=kind == "ask")
+    answer = service.answer(
+        query_request, fmt, PREFIXES, cheap=kind == "ask", client=context.client()
+    )
     g.rows = answer.size
     return conditional.tagged(send(answer.body, answer.media_type), etag)
 
@@ -99,7 +102,7 @@ def _read_request() -> tuple[str | None, MultiDict]:
         )
     if media_type == FORM:
         params = url_params.copy()
-        for key, values in strict_params(request.get_data(cache=False)).lists():
+        for key, values in strict_params(_body()).lists():
             params.setlist(key, params.getlist(key) + values)
         if "update" in params:
             raise BadRequest(READ_ONLY, 403)
@@ -114,7 +117,7 @@ def _read_request() -> tuple[str | None, MultiDict]:
         if "query" in url_params:
             raise BadRequest("the query is in the body; the URL must not carry another")
         try:
-            text = request.get_data(cache=False).decode("utf-8")
+            text = _body().decode("utf-8")
         except UnicodeDecodeError as error:
             raise BadRequest(f"the body is not valid UTF-8: {error}") from error
         return _single([text]), url_params
@@ -167,3 +170,32 @@ def send(body: bytes, media_type: str) -> Response:
     text = media_type.startswith(_TEXT_TYPES)
     response.headers["Content-Type"] = media_type + ("; charset=utf-8" if text else "")
     return response
+
+
+def _body() -> bytes:
+    """The request body, whole, within the size limit; never a truncated one.
+
+    A client that stops sending it before the client timeout gets 408; a body over the limit
+    gets 413, chunked ones included: werkzeug stops reading those at the limit and returns
+    what it has, so the stream is asked for one byte more.
+    """
+    try:
+        data = request.get_data(cache=False)
+        limit = request.max_content_length
+        if limit is not None and len(data) >= limit and request.input_stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+    except ClientDisconnected as error:
+        # The front puts a deadline on the socket (front.py); werkzeug reports a read that
+        # missed it as a disconnect. A body that stalls is the client's doing: 408.
+        if isinstance(error.__context__, TimeoutError):
+            raise BadRequest(
+                "the request body was not received in time; send it without pausing", 408
+            ) from None
+        raise
+    except HTTPException:
+        raise
+    except Exception as error:
+        # The server's input stream refuses a malformed body (bad chunked framing) with an
+        # error of its own kind; it is the client's, not the app's, so not a 500.
+        raise BadRequest(f"the request body could not be read: {error}") from error
