@@ -221,3 +221,26 @@ def test_a_client_over_its_query_budget_gets_429_while_others_are_served():
         # and another client is served as before.
         status, _, body = get_from("127.0.0.2", live, "/sparql?query=ASK%7B%7D")
         assert (status, body["boolean"]) == (200, True)
+
+
+def test_an_answer_over_the_byte_cap_is_refused_before_any_of_it_is_sent():
+    with LiveServer(settings={"max_answer_bytes": 20_000}) as live:
+        everything = "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"
+        refused = requests.get(
+            live.url + "/sparql",
+            params={"query": everything},
+            headers=JSON_RESULTS,
+            timeout=NOT_HUNG,
+        )
+        assert refused.status_code == 400
+        body = refused.json()
+        assert (body["error"], body["limit_bytes"]) == ("answer too large", 20_000)
+        assert "20000" in body["message"].replace(",", "")
+        # A small answer from the same server is whole.
+        small = requests.get(
+            live.url + "/sparql",
+            params={"query": everything + " LIMIT 3"},
+            headers=JSON_RESULTS,
+            timeout=NOT_HUNG,
+        )
+        assert len(small.json()["results"]["bindings"]) == 3
