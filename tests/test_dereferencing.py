@@ -328,3 +328,26 @@ def test_the_ontologys_version_iri_answers_with_the_ontology_and_no_other_versio
         == "/ontology.ttl"
     )
     assert client.get("/ontology/9.9.9").status_code == 404
+
+
+# --- A base on another host ----------------------------------------------------------------
+
+
+def test_a_base_on_another_host_still_dereferences_here_by_its_path():
+    """The base's path maps to this server's root: /id/X here is BASE/id/X, wherever served."""
+    from scomm_kg import build
+
+    settings = Settings(base_iri="https://data.example.org/scomm/")
+    client = create_app(
+        settings, store=build.build_store(settings, check=False), isolate_queries=False
+    ).test_client()
+    moved = "https://data.example.org/scomm/id/person/janet-napolitano"
+    assert client.get("/id/person/janet-napolitano").status_code == 303
+    quads = parse(client.get("/data/person/janet-napolitano.nq").data, "nquads")
+    assert quads and all(q[0].value == moved or q[2].value == moved for q in named(quads))
+    page = client.get("/page/person/janet-napolitano", headers=BROWSER).text
+    link = f'<a href="/page/{STATEMENT}" title="https://data.example.org/scomm/id/{STATEMENT}">'
+    assert link in page
+    assert "https://w3id.org/scomm-kg/id/" not in page
+    # The ontology keeps its IRI, and is served at /ontology whatever the base.
+    assert client.get("/ontology", headers=BROWSER).status_code == 200
