@@ -351,3 +351,54 @@ def test_a_base_on_another_host_still_dereferences_here_by_its_path():
     assert "https://w3id.org/scomm-kg/id/" not in page
     # The ontology keeps its IRI, and is served at /ontology whatever the base.
     assert client.get("/ontology", headers=BROWSER).status_code == 200
+
+
+# --- A statement's page, a speaker's page --------------------------------------------------
+
+
+def test_a_statement_page_shows_who_said_it_as_what_when_to_whom_and_who_said_the_opposite(
+    client,
+):
+    page = client.get(f"/page/{STATEMENT}", headers=BROWSER).text
+    statement = page[page.index("<h2>The statement</h2>") : page.index("<h2>Facts</h2>")]
+    assert "Janet Napolitano</a>, <a" in statement and "Secretary of Homeland Security" in statement
+    assert "<dd>September 2010</dd>" in statement  # a month, as the source gives it
+    assert "Zoe Lofgren" in statement
+    assert "<dt>Words (paraphrase)</dt><dd>local jurisdictions could opt out</dd>" in statement
+    opposite = statement[statement.index("Opposite stances") :]
+    assert 'href="/page/statement/napolitano-2010-10-program-not-voluntary"' in opposite
+    assert "October 2010 (later)" in opposite and "denies" in opposite
+
+
+def test_a_page_that_is_not_a_statements_has_no_statement_box(client):
+    page = client.get("/page/person/janet-napolitano", headers=BROWSER).text
+    assert "<h2>The statement</h2>" not in page
+
+
+def test_a_speakers_page_lists_what_she_said_oldest_first(client):
+    page = client.get("/page/person/janet-napolitano", headers=BROWSER).text
+    said = page[page.index("What they said, oldest first") :]
+    september = said.index("napolitano-2010-09-jurisdictions-can-opt-out")
+    october = said.index("napolitano-2010-10-program-not-voluntary")
+    assert september < october
+    organisation = client.get("/page/organization/dhs", headers=BROWSER)
+    assert organisation.status_code == 200
+    assert "What they said" not in client.get("/page/person/zoe-lofgren", headers=BROWSER).text
+
+
+@pytest.mark.parametrize(
+    ("value", "datatype", "shown"),
+    [
+        ("2010", "gYear", "2010"),
+        ("2010-09", "gYearMonth", "September 2010"),
+        ("2010-09-07", "date", "7 September 2010"),
+        ("2010-13", "gYearMonth", "2010-13"),  # not a month: shown as written, never guessed
+    ],
+)
+def test_dates_are_shown_at_the_precision_the_source_gives(value, datatype, shown):
+    from scomm_kg.web.resources import date_at_precision
+
+    literal = ox.Literal(
+        value, datatype=ox.NamedNode(f"http://www.w3.org/2001/XMLSchema#{datatype}")
+    )
+    assert date_at_precision(literal) == shown

@@ -169,3 +169,29 @@ def _used_prefixes(quads: list[ox.Quad]) -> dict[str, str]:
         for name, namespace in sorted(PREFIXES.items())
         if any(iri.startswith(namespace) for iri in iris)
     }
+
+
+def said_by(store: GraphStore, speaker: str) -> tuple[dict, ...]:
+    """The speaker's statements, oldest first (the canned statements-by-speaker query's rows)."""
+    return queries.run(store, "statements-by-speaker", {"speaker": speaker}).rows
+
+
+def opposite_stances(store: GraphStore, statement: str, proposition: str) -> list[dict]:
+    """The statements on ``proposition`` whose stance is the opposite of ``statement``'s.
+
+    Each is a dict of the other statement's terms (statement, date, stance, speakerLabel, text,
+    sourceLabel), and ``earlier``: whether it is the earlier of the pair.
+    """
+    others = []
+    for row in queries.run(store, "contradictions", {"proposition": proposition}).rows:
+        for mine, theirs in (("earlier", "later"), ("later", "earlier")):
+            if row[mine].value == statement:
+                other = {
+                    key[len(theirs) :][:1].lower() + key[len(theirs) + 1 :]: value
+                    for key, value in row.items()
+                    if key.startswith(theirs) and key != theirs
+                }
+                other["statement"] = row[theirs]
+                other["earlier"] = theirs == "earlier"
+                others.append(other)
+    return others

@@ -220,8 +220,98 @@ def _page(described: describe.Description, *, data_path: str, contents=()) -> st
         link=partial(_link, labels),
         value=partial(_value, labels),
         json_ld=_json_ld(described, labels),
+        statement=_statement(described),
+        said=_said(described),
+        when=date_at_precision,
     )
     return body
+
+
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def date_at_precision(term) -> str:
+    """A date as precisely as the source gives it: 2010, September 2010, 14 September 2010."""
+    text, datatype = term.value, term.datatype.value
+    try:
+        if datatype == PREFIXES["xsd"] + "gYear":
+            return text
+        if datatype == PREFIXES["xsd"] + "gYearMonth":
+            year, month = text.split("-")[:2]
+            return f"{_MONTHS[int(month) - 1]} {year}"
+        if datatype == PREFIXES["xsd"] + "date":
+            year, month, day = text.split("-")[:3]
+            return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
+    except (ValueError, IndexError):
+        pass
+    return text
+
+
+def _statement(described: describe.Description) -> list[dict] | None:
+    """Speaker, role, date, addressee, words and stances of a statement, and the statements
+    on the same proposition with the opposite stance; None for anything else."""
+    if PREFIXES["scomm"] + "Statement" not in described.kinds():
+        return None
+    iri = described.iri
+    store = context.service().store
+    own = [q for q in described.outgoing if q.subject.value == iri]
+    speakers = [
+        q.object.value for q in own if q.predicate.value == PREFIXES["prov"] + "wasAttributedTo"
+    ]
+    roles = {
+        q.subject: q.object.value
+        for q in described.outgoing
+        if q.predicate.value == PREFIXES["prov"] + "hadRole"
+    }
+    agents = {
+        q.object.value: roles.get(q.subject)
+        for q in described.outgoing
+        if q.predicate.value == PREFIXES["prov"] + "agent"
+    }
+    views = []
+    for speaker in dict.fromkeys(speakers):
+        rows = [r for r in describe.said_by(store, speaker) if r["statement"].value == iri]
+        if not rows:
+            continue
+        first = rows[0]
+        stances = list(dict.fromkeys((r["stance"].value, r["proposition"].value) for r in rows))
+        views.append(
+            {
+                "speaker": speaker,
+                "role": agents.get(speaker),
+                "row": first,
+                "stances": stances,
+                "opposite": [
+                    other
+                    for proposition in dict.fromkeys(p for _, p in stances)
+                    for other in describe.opposite_stances(store, iri, proposition)
+                ],
+            }
+        )
+    return views
+
+
+def _said(described: describe.Description) -> tuple:
+    """What the resource said, oldest first, when it is the speaker of any statement."""
+    spoke = PREFIXES["prov"] + "wasAttributedTo"
+    if not any(
+        q.predicate.value == spoke and q.object.value == described.iri for q in described.incoming
+    ):
+        return ()
+    return describe.said_by(context.service().store, described.iri)
 
 
 def _facts(described, iri, labels, sources, evidence) -> list[dict]:
