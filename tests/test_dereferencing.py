@@ -17,6 +17,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pyoxigraph as ox
 import pytest
 
+from scomm_kg import queries
 from scomm_kg.namespaces import DEFAULT_BASE_IRI, ONTOLOGY_IRI
 from scomm_kg.results import GRAPH_FORMATS
 from scomm_kg.settings import Settings
@@ -282,12 +283,8 @@ class _Links(HTMLParser):
 
 
 def test_a_crawl_of_every_page_finds_no_broken_link_and_no_link_off_site_to_our_own_iris(client):
-    seen, todo, broken, off_site = (
-        set(),
-        ["/", "/ontology", "/page/person/janet-napolitano"],
-        [],
-        [],
-    )
+    """From the home page, every local link, the canned queries' result pages included."""
+    seen, todo, broken, off_site = set(), ["/", "/ontology"], [], []
     while todo:
         path = todo.pop()
         if path in seen:
@@ -298,7 +295,7 @@ def test_a_crawl_of_every_page_finds_no_broken_link_and_no_link_off_site_to_our_
             todo.append(response.headers["Location"])
             continue
         if response.status_code != 200:
-            broken.append(path)
+            broken.append((path, response.status_code))
             continue
         if response.mimetype != "text/html":
             continue
@@ -311,14 +308,10 @@ def test_a_crawl_of_every_page_finds_no_broken_link_and_no_link_off_site_to_our_
                 if target.startswith(DEFAULT_BASE_IRI):
                     off_site.append((path, target))
                 continue
-            local = parts.path + (f"?{parts.query}" if parts.query else "")
-            # The resource pages and their data: the canned queries are crawled elsewhere.
-            if parts.path.startswith(
-                ("/page/", "/graph/", "/data/", "/ontology", "/source/", "/id/")
-            ):
-                todo.append(local)
+            todo.append(parts.path + (f"?{parts.query}" if parts.query else ""))
     assert not broken and not off_site
     assert sum(p.startswith("/page/") for p in seen) > 100
+    assert sum(p.startswith("/queries/") for p in seen) >= len(queries.catalogue())
 
 
 def test_the_ontologys_version_iri_answers_with_the_ontology_and_no_other_version_does(client):
@@ -402,3 +395,13 @@ def test_dates_are_shown_at_the_precision_the_source_gives(value, datatype, show
         value, datatype=ox.NamedNode(f"http://www.w3.org/2001/XMLSchema#{datatype}")
     )
     assert date_at_precision(literal) == shown
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/id/a%0Db", "/id/%C2%99o", "/page/with space", "/data/x%3Cy%3E.ttl", "/graph/%00"],
+)
+def test_a_name_that_is_no_iri_at_all_is_a_404_not_a_crash(client, path):
+    for headers in ({}, BROWSER):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 404, path

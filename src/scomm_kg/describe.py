@@ -88,11 +88,22 @@ class Description:
         )
 
 
+def _named_node(iri: str) -> ox.NamedNode | None:
+    """The IRI as a term, or None when it is no IRI at all (a control character, a space)."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
+
 def describe(store: GraphStore, iri: str) -> Description:
-    """The description of ``iri``; ``found`` is False when the store names nothing so."""
-    resource = ox.NamedNode(iri)
-    bound = {"resource": resource}
+    """The description of ``iri``; ``found`` is False when the store names nothing so (which
+    is the case of a text that is not even an IRI)."""
     described = Description(iri)
+    resource = _named_node(iri)
+    if resource is None:
+        return described
+    bound = {"resource": resource}
     for row in _run(store, "outgoing", bound):
         quad = ox.Quad(row["subject"], row["predicate"], row["object"], row["graph"])
         described.outgoing.append(quad)
@@ -117,7 +128,10 @@ def describe(store: GraphStore, iri: str) -> Description:
 
 def graph_contents(store: GraphStore, graph_iri: str) -> list[ox.Quad]:
     """Every quad of the named graph ``graph_iri`` (none when there is no such graph)."""
-    rows = _run(store, "graph-contents", {"graph": ox.NamedNode(graph_iri)})
+    graph = _named_node(graph_iri)
+    if graph is None:
+        return []
+    rows = _run(store, "graph-contents", {"graph": graph})
     return [ox.Quad(r["subject"], r["predicate"], r["object"], r["graph"]) for r in rows]
 
 

@@ -216,8 +216,10 @@ def _source() -> dict:
 
 def _dereferencing() -> dict:
     """The routes of web/resources.py: IRIs under the base, the documents about them."""
-    rdf = _ok(GRAPH)
-    html_or_rdf = _ok(["text/html", *GRAPH])
+    # JSON-LD is a JSON document (an array of nodes, or an object); the others are text.
+    json_ld = {"application/ld+json": {"oneOf": [{"type": "array"}, {"type": "object"}]}}
+    rdf = _ok(GRAPH, json_ld)
+    html_or_rdf = _ok(["text/html", *GRAPH], json_ld)
     name = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
     suffix = [
         {
