@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -243,6 +243,11 @@ def test_a_statement_page_shows_each_fact_with_its_graph_documents_and_evidence(
     assert "Read: <a" in page and "Cited: <a" in page
     assert "<q>In Sept. 2010, DHS Secretary Janet Napolitano said that local jurisdictions" in page
     assert 'href="/source/secure-communities-backgrounder.txt"' in page
+    # The sentence in its context: a text fragment that a browser highlights.
+    fragment = re.search(
+        r'href="/source/secure-communities-backgrounder.txt#:~:text=([^"]+)"', page
+    )
+    assert unquote(fragment.group(1)).startswith("In Sept. 2010, DHS Secretary Janet Napolitano")
     # The speaker is a local link, labelled, with the IRI on hover.
     assert (
         f'<a href="/page/person/janet-napolitano" title="{NAPOLITANO}">Janet Napolitano</a>' in page

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -223,6 +224,7 @@ def _page(described: describe.Description, *, data_path: str, contents=()) -> st
         statement=_statement(described),
         said=_said(described),
         when=date_at_precision,
+        in_context=in_context,
     )
     return body
 
@@ -366,6 +368,13 @@ def local_href(iri: str) -> str:
         if local.startswith(("graph/", "source/")):
             return request.script_root + "/" + local
     return iri
+
+
+def in_context(source: str, exact: str) -> str:
+    """A link to the sentence in its source text: a text fragment (#:~:text=), which browsers
+    that know it scroll to and highlight, and others ignore."""
+    quoted = quote(exact, safe="").replace("-", "%2D")
+    return f"{local_href(source)}#:~:text={quoted}"
 
 
 def _name(labels: dict, iri: str) -> str:
