@@ -118,6 +118,8 @@ class Page(HTMLParser):
         attrs = dict(attrs)
         if tag == "a":
             self._href = attrs.get("href")
+            # A link to a resource goes to its page here; the IRI itself is on hover.
+            self._iri = attrs.get("title") or self._href
             self._link_text: list[str] = []
         elif tag == "input":
             self.inputs[attrs["name"]] = attrs.get("value", "")
@@ -133,12 +135,12 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "a" and self._href is not None:
             self.links.append((self._href, "".join(self._link_text).strip()))
-            self._cell_href, self._href = self._href, None
+            self._cell_href, self._href = self._iri, None
         elif tag == "th" and self._text is not None:
             self.headers.append("".join(self._text))
             self._text = None
         elif tag == "td" and self._text is not None:
-            # An IRI cell is a link to the IRI; the page shows a short name.
+            # An IRI cell is a link with the IRI on hover; the page shows a short name.
             self.rows[-1].append(self._cell_href or "".join(self._text))
             self._text = None
         elif tag == "p" and self._paragraph:
@@ -279,11 +281,12 @@ def test_rows_on_the_html_page_equal_the_library_rows(client, store, name, param
     assert f"{count} row{'' if count == 1 else 's'} ·" in shown.text
 
 
-def test_question_pages_show_iris_as_links_with_short_names(client):
+def test_question_pages_show_iris_as_links_to_their_pages_here_with_short_names(client):
     shown = page(client, "/queries/opt-out-attempts", jurisdiction=BOSTON)
-    assert (iri(BOSTON), BOSTON) in shown.links
+    assert ("/page/" + BOSTON.removeprefix("id/"), BOSTON) in shown.links
     graph = "graph/boston-globe-boston-opt-out"
-    assert (iri(graph), graph) in shown.links
+    assert ("/" + graph, graph) in shown.links
+    assert f'title="{iri(BOSTON)}"' in shown.text and f'title="{iri(graph)}"' in shown.text
     assert shown.table()[0]["jurisdictionLabel"] == "Boston"
 
 

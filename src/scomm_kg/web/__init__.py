@@ -13,7 +13,18 @@ from ..build import build_store
 from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
-from . import canned, compression, conditional, errors, home, hosts, openapi, sources, sparql
+from . import (
+    canned,
+    compression,
+    conditional,
+    errors,
+    home,
+    hosts,
+    openapi,
+    resources,
+    sources,
+    sparql,
+)
 
 log = logging.getLogger("scomm_kg.requests")
 
@@ -45,7 +56,7 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, sources, openapi):
+    for module in (home, sparql, canned, sources, resources, openapi):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)

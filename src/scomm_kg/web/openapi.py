@@ -40,6 +40,7 @@ def document(server: str) -> dict:
         paths[f"/queries/{query.name}"] = {"get": _canned(query, suffixed=False)}
         paths[f"/queries/{query.name}.{{suffix}}"] = {"get": _canned(query, suffixed=True)}
     paths["/source/{name}"] = {"get": _source()}
+    paths.update(_dereferencing())
     paths["/openapi.json"] = {"get": _self()}
     for path in paths.values():
         for operation in path.values():
@@ -213,6 +214,84 @@ def _source() -> dict:
             "304": _ref("NotModified"),
             "404": _ref("NotFound"),
         },
+    }
+
+
+def _dereferencing() -> dict:
+    """The routes of web/resources.py: IRIs under the base, the documents about them."""
+    # JSON-LD is a JSON document (an array of nodes, or an object); the others are text.
+    json_ld = {"application/ld+json": {"oneOf": [{"type": "array"}, {"type": "object"}]}}
+    rdf = _ok(GRAPH, json_ld)
+    html_or_rdf = _ok(["text/html", *GRAPH], json_ld)
+    name = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
+    suffix = [
+        {
+            "name": "suffix",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "enum": [f.extension for f in GRAPH_FORMATS]},
+        }
+    ]
+    missing = _ref("NotFound")
+
+    def operation(summary: str, ident: str, params: list, answers: dict) -> dict:
+        responses = {
+            **answers,
+            "304": _ref("NotModified"),
+            "404": missing,
+            "406": _ref("NotAcceptable"),
+        }
+        return {
+            "get": {
+                "summary": summary,
+                "operationId": ident,
+                "parameters": params,
+                "responses": responses,
+            }
+        }
+
+    see_other = {
+        "description": "See Other: the page (for HTML) or the data in the format asked for.",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
+    return {
+        "/id/{name}": operation(
+            "A thing's IRI: 303 to its page or its data (Cool URIs, hash-less)",
+            "resource",
+            name,
+            {"303": see_other},
+        ),
+        "/page/{name}": operation(
+            "The page about a thing: its facts, each with its graph, documents and evidence",
+            "resourcePage",
+            name,
+            {"200": _ok(["text/html"])},
+        ),
+        "/data/{name}": operation(
+            "The data about a thing, by Accept, or NAME.EXT (.ttl .jsonld .nt .rdf .trig .nq); "
+            "TriG and N-Quads keep each triple's named graph",
+            "resourceData",
+            name,
+            {"200": rdf},
+        ),
+        "/graph/{name}": operation(
+            "A named graph and its provenance description, as a page or data (or NAME.EXT)",
+            "graph",
+            name,
+            {"200": html_or_rdf},
+        ),
+        "/ontology": operation(
+            "The ontology, as a page or data by Accept", "ontology", [], {"200": html_or_rdf}
+        ),
+        "/ontology/{version}": operation(
+            "The ontology at its version IRI, as at /ontology",
+            "ontologyVersion",
+            [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
+            {"200": html_or_rdf},
+        ),
+        "/ontology.{suffix}": operation(
+            "The ontology in one RDF format", "ontologyAlternate", suffix, {"200": rdf}
+        ),
     }
 
 
@@ -442,7 +521,9 @@ def _components() -> dict:
                 "that is wrong or names nothing in the graph, or a result over the row limit."
             ),
             "Forbidden": _error("SPARQL Update: this endpoint is read-only."),
-            "NotFound": _error("No such query or source text."),
+            "NotFound": _error(
+                "No such query, source text, resource or graph; suggestions for an IRI."
+            ),
             "NotAcceptable": _error(
                 "No format the answer comes in is acceptable; 'formats' lists those it does."
             ),
