@@ -13,6 +13,7 @@ import pytest
 
 from scomm_kg.serving.pool import (
     GENERAL,
+    GENERAL_NICENESS,
     RESERVED,
     AnswerTooLarge,
     InlineExecutor,
@@ -439,3 +440,18 @@ def test_no_query_process_holds_a_listening_port_of_the_process_that_started_it(
             assert port_inode in socket_inodes(os.getpid())  # the check can fail
         finally:
             started.stop()
+
+
+def test_long_queries_yield_the_cpu_to_cheap_work_and_the_front():
+    # Under CPU contention the front and the reserved lane keep their priority: the general
+    # lane's workers run GENERAL_NICENESS steps lower.
+    lanes = {GENERAL: Lane(2, 30.0, 4), RESERVED: Lane(1, 5.0, 2)}
+    ranked = make_pool(lanes=lanes)
+    try:
+        general = ranked.run(os.getpriority, os.PRIO_PROCESS, 0)
+        reserved = ranked.run(os.getpriority, os.PRIO_PROCESS, 0, lane=RESERVED)
+    finally:
+        ranked.stop()
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    assert reserved == here
+    assert general == min(here + GENERAL_NICENESS, 19)

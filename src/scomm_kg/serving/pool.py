@@ -76,6 +76,8 @@ RESERVED = "reserved"
 _LANE_CODES = {GENERAL: b"g", RESERVED: b"r"}
 _DRAIN = b"D"
 _PR_SET_PDEATHSIG = 1
+# How much lower the CPU priority of a general worker is than the server's (nice(2) steps).
+GENERAL_NICENESS = 10
 # Larger payloads travel in a memfd: one seqpacket message must fit the socket's send buffer.
 _INLINE_MAX = 64 * 1024
 _MEBI = 1024 * 1024
@@ -554,6 +556,10 @@ class _Manager:
                     held.close()
                 for job in self.jobs.values():
                     job.conn.close()
+                if lane != RESERVED:
+                    # Long queries yield the CPU to the HTTP front and the reserved lane, so
+                    # that cached answers and cheap work stay quick while they run.
+                    os.nice(GENERAL_NICENESS)
                 code = _worker_loop(self.pool, theirs, os.getppid())
             except BaseException:
                 traceback.print_exc()
