@@ -76,9 +76,11 @@ class Settings:
         "data (0: no cap).",
     )
     max_answer_bytes: int = _setting(
-        50_000_000,
+        10_000_000,
         "Largest answer (serialized) one query may return; a larger one is refused with an "
-        "error stating the limit before any of it is sent (0: no cap).",
+        "error stating the limit before any of it is sent (0: no cap). Whole graphs are for "
+        "`scomm-kg export`; every answer passes through the HTTP front, where a huge one "
+        "holds up the others.",
     )
     http_workers: int = _setting(
         1,
