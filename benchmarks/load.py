@@ -461,7 +461,9 @@ class Bench:
         print("exporting the graph as N-Quads (scomm-kg export)…", flush=True)
         with dump.open("wb") as out:
             subprocess.run(
-                [str(BIN / "scomm-kg"), "export", "--format", "nquads"], stdout=out, check=True
+                [str(BIN / "scomm-kg"), "export", "--format", "nquads", "--data-only"],
+                stdout=out,
+                check=True,
             )
         oxigraph_dir = self.workdir / "oxigraph"
         subprocess.run(

@@ -241,11 +241,19 @@ def serve_command(data: tuple[Path, ...], **options) -> None:
 
 
 @main.command("export")
-@click.option("--format", "output", type=click.Choice(["trig", "nquads"]), default="trig")
-def export_command(output: str) -> None:
-    """Print the whole validated dataset (every named graph) as TriG or N-Quads."""
-    store = _store(_settings())
-    sys.stdout.buffer.write(export.dataset(store, output))
+@click.option("--format", "output", type=click.Choice(export.FORMATS), default="trig")
+@click.option(
+    "--data-only",
+    is_flag=True,
+    help="Leave out the dataset's VoID/DCAT description (a graph of its own otherwise).",
+)
+def export_command(output: str, data_only: bool) -> None:
+    """Print the whole validated dataset (every named graph, and its VoID/DCAT description):
+    TriG, N-Quads or JSON-LD; Turtle is the merge of the graphs, without their names."""
+    settings = _settings()
+    store = _store(settings)
+    dump = export.dataset(store, output, settings.base_iri, with_description=not data_only)
+    sys.stdout.buffer.write(dump)
 
 
 def _store(settings: Settings, consequence: str = "fix it first (scomm-kg validate)"):

@@ -7,7 +7,7 @@ endpoints describe theirs, so that a client can read them from the description.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -40,11 +40,14 @@ def service_description(
     default_size: int,
     title: str,
     prefixes: Mapping[str, str] | None = None,
+    dataset_description: Sequence[ox.Triple] = (),
+    dataset_iri: str | None = None,
 ) -> GraphResult:
     """What the endpoint at ``endpoint`` offers: its predeclared ``prefixes``, its graphs and
-    their sizes."""
+    their sizes; with ``dataset_iri``, its default dataset is that IRI, which
+    ``dataset_description`` (VoID and DCAT) describes further."""
     service = ox.BlankNode("service")
-    dataset = ox.BlankNode("dataset")
+    dataset = ox.NamedNode(dataset_iri) if dataset_iri else ox.BlankNode("dataset")
     default = ox.BlankNode("defaultGraph")
     triples = []
 
@@ -86,6 +89,7 @@ def service_description(
         add(named, SD + "graph", graph)
         add(graph, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Graph"))
         add(graph, VOID + "triples", _integer(size))
+    triples.extend(dataset_description)
     return GraphResult(tuple(triples))
 
 

@@ -13,7 +13,7 @@ import re
 
 from flask import Blueprint, jsonify, request
 
-from .. import __version__, queries, resources
+from .. import __version__, dataset_description, queries, resources
 from ..results import GRAPH_FORMATS, TABULAR_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -41,6 +41,7 @@ def document(server: str) -> dict:
         paths[f"/queries/{query.name}.{{suffix}}"] = {"get": _canned(query, suffixed=True)}
     paths["/source/{name}"] = {"get": _source()}
     paths.update(_dereferencing())
+    paths.update(_dumps())
     paths["/openapi.json"] = {"get": _self()}
     for path in paths.values():
         for operation in path.values():
@@ -292,6 +293,61 @@ def _dereferencing() -> dict:
         "/ontology.{suffix}": operation(
             "The ontology in one RDF format", "ontologyAlternate", suffix, {"200": rdf}
         ),
+    }
+
+
+def _dumps() -> dict:
+    """The routes of web/dumps.py: the dataset's downloads and its VoID/DCAT description."""
+    json_ld = {"application/ld+json": {"oneOf": [{"type": "array"}, {"type": "object"}]}}
+    dumps = dataset_description.DUMPS
+    return {
+        "/dumps/": {
+            "get": {
+                "summary": "The dumps of the whole dataset, with the counts of each graph",
+                "operationId": "dumps",
+                "responses": {
+                    "200": _ok(
+                        ["text/html", "application/json"],
+                        {"application/json": {"type": "object"}},
+                    ),
+                    "304": _ref("NotModified"),
+                },
+            }
+        },
+        "/dumps/{name}": {
+            "get": {
+                "summary": "One dump of the whole dataset (every named graph and the dataset's "
+                "description), as an attachment",
+                "operationId": "dump",
+                "parameters": [
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": [d.file_name for d in dumps]},
+                    }
+                ],
+                "responses": {
+                    "200": _ok(sorted({d.media_type for d in dumps}), json_ld),
+                    "304": _ref("NotModified"),
+                    "404": _ref("NotFound"),
+                },
+            }
+        },
+        "/.well-known/void": {
+            "get": {
+                "summary": "The dataset's VoID and DCAT description: licence, sources, counts "
+                "per graph, example resources, endpoint, vocabularies, dumps",
+                "operationId": "datasetDescription",
+                "parameters": _format_parameters(),
+                "responses": {
+                    "200": _ok(["text/html", *GRAPH], json_ld),
+                    "304": _ref("NotModified"),
+                    "400": _ref("BadRequest"),
+                    "406": _ref("NotAcceptable"),
+                },
+            }
+        },
     }
 
 

@@ -365,7 +365,7 @@ def local_href(iri: str) -> str:
         local = iri[len(base) :]
         if local.startswith("id/") and len(local) > 3:
             return url_for("resources.page", name=local[3:])
-        if local.startswith(("graph/", "source/")):
+        if local.startswith(("graph/", "source/", "dumps/", ".well-known/")) or local == "sparql":
             return request.script_root + "/" + local
     return iri
 

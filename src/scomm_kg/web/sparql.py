@@ -14,6 +14,7 @@ from flask import Blueprint, Response, g, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 
+from .. import dataset_description
 from ..description import service_description
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS, Format, serialize
@@ -155,12 +156,15 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
 def _describe(params: MultiDict) -> Response:
     fmt = negotiate(params, GRAPH_FORMATS, "graph")
     service = context.service()
+    base_iri = context.settings().base_iri
     description = service_description(
         request.base_url,
         service.store.graph_sizes(),
         service.store.default_graph_size(),
         "scomm-kg: Secure Communities provenance graph",
         service.prefixes,
+        dataset_description=dataset_description.describe(service.store, base_iri),
+        dataset_iri=dataset_description.dataset_iri(base_iri),
     )
     return send(serialize(description, fmt, PREFIXES), fmt.media_type)
 
