@@ -568,7 +568,7 @@ def test_the_page_for_an_unknown_speaker_links_the_suggestions_to_their_answers(
 def test_the_page_for_a_name_like_nothing_in_the_graph_points_to_the_search(client):
     shown = page(client, "/queries/opt-out-attempts", jurisdiction="id/place/xyzzy")
     assert any("no name in the graph comes near it" in error for error in shown.errors)
-    assert shown.link("Search the graph's names") == "/queries/search"
+    assert shown.link("Search the graph's names") == "/search"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from . import (
     hosts,
     openapi,
     resources,
+    search,
     sources,
     sparql,
 )
@@ -56,7 +57,7 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, sources, resources, openapi):
+    for module in (home, sparql, canned, search, sources, resources, openapi):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)

@@ -110,7 +110,7 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
             # search page is where to look for the right name.
             suggestions = _suggestions(query, values, exc)
             error = exc.problem if suggestions else str(exc)
-            search = None if suggestions else url_for("canned.run", name="search")
+            search = None if suggestions else url_for("search.page")
         except queries.BadParameter as exc:
             error = str(exc)
     return render_template(
