@@ -23,6 +23,7 @@ from . import (
     hosts,
     openapi,
     resources,
+    search,
     sources,
     sparql,
 )
@@ -57,7 +58,7 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, sources, resources, dumps, openapi):
+    for module in (home, sparql, canned, search, sources, resources, dumps, openapi):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)

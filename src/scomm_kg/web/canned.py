@@ -14,6 +14,7 @@ from ..namespaces import short_iri
 from ..results import TABULAR_FORMATS, format_by_name
 from ..service import QueryRequest
 from . import conditional, context, display
+from . import resources as resource_pages
 from .errors import BadRequest
 from .negotiation import FORMAT_PARAMETERS, NotAcceptable, prefers_html
 from .sparql import forced_format, negotiate, send, strict_params
@@ -109,7 +110,7 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
             # search page is where to look for the right name.
             suggestions = _suggestions(query, values, exc)
             error = exc.problem if suggestions else str(exc)
-            search = None if suggestions else url_for("canned.run", name="search")
+            search = None if suggestions else url_for("search.page")
         except queries.BadParameter as exc:
             error = str(exc)
     return render_template(
@@ -122,10 +123,34 @@ def _page(query: queries.CannedQuery, values: dict[str, str]):
         suggestions=suggestions,
         search=search,
         result=result,
-        cell=lambda term: display.cell(term, context.settings().base_iri),
-        heading=display.heading,
+        **_readable(result),
         downloads={f.name: _download_url(query.name, f.name, values) for f in TABULAR_FORMATS},
     )
+
+
+def _readable(result) -> dict:
+    """What the page shows of the answer: its columns, labels linked, and each row's cells;
+    statements set earlier beside later as pairs of cards where the answer pairs them."""
+    if result is None:
+        return {"columns": [], "cells": [], "pairs": []}
+    base_iri = context.settings().base_iri
+    labels = resource_pages.all_labels()
+    if display.pairs_statements(result.variables):
+        pairs = [
+            {
+                "topic": display.cell(
+                    row, display.Column("propositionLabel", "proposition"), base_iri, labels
+                ),
+                "certain": row.get("orderCertain") is not None
+                and row["orderCertain"].value == "true",
+                "sides": display.sides(row, result.variables, base_iri, labels),
+            }
+            for row in result.rows
+        ]
+        return {"columns": [], "cells": [], "pairs": pairs}
+    columns = display.columns(result.variables)
+    cells = [[display.cell(row, c, base_iri, labels) for c in columns] for row in result.rows]
+    return {"columns": columns, "cells": cells, "pairs": []}
 
 
 def _suggestions(query, values: dict[str, str], unknown: queries.UnknownResource) -> list[dict]:

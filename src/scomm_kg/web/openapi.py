@@ -13,8 +13,9 @@ import re
 
 from flask import Blueprint, jsonify, request
 
-from .. import __version__, dataset_description, queries, resources
+from .. import __version__, dataset_description, queries, resources, search
 from ..results import GRAPH_FORMATS, TABULAR_FORMATS
+from . import search as search_pages
 
 bp = Blueprint("openapi", __name__)
 
@@ -39,6 +40,8 @@ def document(server: str) -> dict:
     for query in queries.catalogue().values():
         paths[f"/queries/{query.name}"] = {"get": _canned(query, suffixed=False)}
         paths[f"/queries/{query.name}.{{suffix}}"] = {"get": _canned(query, suffixed=True)}
+    paths["/search"] = {"get": _search(suffixed=False)}
+    paths["/search.{suffix}"] = {"get": _search(suffixed=True)}
     paths["/source/{name}"] = {"get": _source()}
     paths.update(_dereferencing())
     paths.update(_dumps())
@@ -194,6 +197,56 @@ def _canned(query: queries.CannedQuery, *, suffixed: bool) -> dict:
         "tags": ["canned queries"],
         "parameters": parameters,
         "responses": _query_responses(media_types, refusals=("400", "404", "406")),
+    }
+
+
+def _search(*, suffixed: bool) -> dict:
+    """web/search.py: the search box's answers, as a page or as the rows of the search query."""
+    text = {
+        "name": "text",
+        "in": "query",
+        "required": suffixed,
+        "description": (
+            "Part of a name, in any case, misspelt or not; at most "
+            f"{search.MAX_TEXT} characters. The page without it shows the search box."
+        ),
+        "schema": {"type": "string", "maxLength": search.MAX_TEXT},
+    }
+    parameters = [text]
+    if suffixed:
+        formats = [f.name for f in search_pages.DOWNLOADS]
+        parameters.insert(
+            0,
+            {
+                "name": "suffix",
+                "in": "path",
+                "required": True,
+                "description": "The results format: SPARQL JSON results, CSV or TSV.",
+                "schema": {"type": "string", "enum": formats},
+            },
+        )
+        media_types = [f.media_type for f in search_pages.DOWNLOADS]
+        refusals = {"400": _ref("BadRequest"), "406": _ref("NotAcceptable")}
+    else:
+        media_types = ["text/html"]
+        refusals = {"400": _ref("BadRequest")}
+    return {
+        "summary": "Resources by name: labels, alternative and hidden labels, misspellings",
+        "description": (
+            "The rows of the `search` canned query for the text; when no name contains it, "
+            "for the names nearest it (a misspelling). "
+            + ("Results as the suffix says." if suffixed else "A page of links.")
+        ),
+        "operationId": "searchBoxResults" if suffixed else "searchBoxPage",
+        "tags": ["search"],
+        "parameters": parameters,
+        "responses": {
+            "200": _ok(
+                media_types, {"application/sparql-results+json": _ref_schema("SparqlResults")}
+            ),
+            "304": _ref("NotModified"),
+            **refusals,
+        },
     }
 
 

@@ -180,7 +180,7 @@ def _not_found(iri: str, local: str) -> Response:
 
 
 def _page(described: describe.Description, *, data_path: str, contents=()) -> str:
-    labels = _labels()
+    labels = all_labels()
     sources = _graph_sources()
     name = partial(_name, labels)
     iri = described.iri
@@ -478,7 +478,8 @@ def _per_version(what: str, compute):
     return _by_version[key]
 
 
-def _labels() -> dict[str, str]:
+def all_labels() -> dict[str, str]:
+    """Every IRI's label, kept per data version."""
     return _per_version("labels", describe.labels)
 
 
