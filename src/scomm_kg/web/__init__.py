@@ -26,6 +26,7 @@ from . import (
     search,
     sources,
     sparql,
+    timeline,
 )
 
 log = logging.getLogger("scomm_kg.requests")
@@ -58,7 +59,7 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, search, sources, resources, dumps, openapi):
+    for module in (home, sparql, canned, search, sources, resources, dumps, timeline, openapi):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)

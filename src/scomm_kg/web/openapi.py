@@ -45,6 +45,7 @@ def document(server: str) -> dict:
     paths["/source/{name}"] = {"get": _source()}
     paths.update(_dereferencing())
     paths.update(_dumps())
+    paths.update(_timeline())
     paths["/openapi.json"] = {"get": _self()}
     for path in paths.values():
         for operation in path.values():
@@ -398,6 +399,42 @@ def _dumps() -> dict:
                     "304": _ref("NotModified"),
                     "400": _ref("BadRequest"),
                     "406": _ref("NotAcceptable"),
+                },
+            }
+        },
+    }
+
+
+def _timeline() -> dict:
+    """The routes of web/timeline.py: the statements and opt-out attempts in time."""
+    return {
+        "/timeline": {
+            "get": {
+                "summary": "The timeline page: every statement and opt-out attempt as the "
+                "interval its date admits, one lane per speaker or jurisdiction, with sources",
+                "operationId": "timeline",
+                "responses": {"200": _ok(["text/html"]), "304": _ref("NotModified")},
+            }
+        },
+        "/timeline.{suffix}": {
+            "get": {
+                "summary": "The timeline as an SVG image (svg) or as TimelineJS JSON (json)",
+                "operationId": "timelineAlternate",
+                "parameters": [
+                    {
+                        "name": "suffix",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["svg", "json"]},
+                    }
+                ],
+                "responses": {
+                    "200": _ok(
+                        ["image/svg+xml", "application/json"],
+                        {"application/json": {"type": "object"}},
+                    ),
+                    "304": _ref("NotModified"),
+                    "404": _ref("NotFound"),
                 },
             }
         },
