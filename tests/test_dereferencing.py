@@ -221,6 +221,16 @@ def test_an_unknown_iri_is_a_404_that_suggests_the_nearest_names(client):
     assert '<a href="/page/person/janet-napolitano"' in page.text
 
 
+def test_a_misspelt_iri_leads_through_the_search_to_the_right_page(client):
+    """No name begins like "napolitno", so no suggestion; the search finds her all the same."""
+    page = client.get("/page/person/janet-napolitno", headers=BROWSER)
+    assert page.status_code == 404
+    link = re.search(r'<a href="([^"]*)">Search the graph', page.text).group(1)
+    assert link == "/search?text=janet+napolitno"
+    found = client.get(link.replace("&amp;", "&"), headers=BROWSER)
+    assert 'href="/page/person/janet-napolitano"' in found.text
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -167,7 +167,12 @@ def _not_found(iri: str, local: str) -> Response:
     ]
     message = f"nothing in the graph is <{iri}>"
     if prefers_html(request.headers.get("Accept"), (), "graph"):
-        page = render_template("not-found.html", iri=iri, message=message, suggestions=suggestions)
+        # The search box, filled with the IRI's last segment in words: a name to try.
+        words = local.rstrip("/").rsplit("/", 1)[-1].replace("-", " ")[:200]
+        search = url_for("search.page", text=words) if words.strip() else url_for("search.page")
+        page = render_template(
+            "not-found.html", iri=iri, message=message, suggestions=suggestions, search=search
+        )
         return Response(page, status=404, mimetype="text/html")
     response = jsonify(
         {"error": "not found", "message": message, "iri": iri, "suggestions": suggestions}
