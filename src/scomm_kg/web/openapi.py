@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import __version__, queries, resources
 from ..results import GRAPH_FORMATS, TABULAR_FORMATS
+from . import assets
 
 bp = Blueprint("openapi", __name__)
 
@@ -40,6 +41,7 @@ def document(server: str) -> dict:
         paths[f"/queries/{query.name}"] = {"get": _canned(query, suffixed=False)}
         paths[f"/queries/{query.name}.{{suffix}}"] = {"get": _canned(query, suffixed=True)}
     paths["/source/{name}"] = {"get": _source()}
+    paths["/assets/yasgui/{version}/{name}"] = {"get": _yasgui_asset()}
     paths.update(_dereferencing())
     paths["/openapi.json"] = {"get": _self()}
     for path in paths.values():
@@ -211,6 +213,37 @@ def _source() -> dict:
         ],
         "responses": {
             "200": _ok(["text/plain"]),
+            "304": _ref("NotModified"),
+            "404": _ref("NotFound"),
+        },
+    }
+
+
+def _yasgui_asset() -> dict:
+    return {
+        "summary": "The SPARQL editor's files (YASGUI, vendored) and their licence notice",
+        "description": (
+            "Served with Cache-Control: public, max-age of a year, immutable, and an ETag of "
+            "the file's bytes: the version in the path changes when the files do. SOURCE "
+            "records the npm package, version and sha512 integrity they came from."
+        ),
+        "operationId": "yasguiAsset",
+        "parameters": [
+            {
+                "name": "version",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": [assets.yasgui_version()]},
+            },
+            {
+                "name": "name",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": list(assets.MEDIA_TYPES)},
+            },
+        ],
+        "responses": {
+            "200": _ok(sorted({t.split(";")[0] for t in assets.MEDIA_TYPES.values()})),
             "304": _ref("NotModified"),
             "404": _ref("NotFound"),
         },
