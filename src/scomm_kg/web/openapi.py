@@ -79,12 +79,14 @@ def _home() -> dict:
 
 def _sparql_get() -> dict:
     return {
-        "summary": "Run a SPARQL query; without one, the service description",
+        "summary": "Run a SPARQL query; without one, the service description (or the editor)",
         "description": (
             "The SPARQL 1.1 Protocol, read-only. SELECT and ASK answer in the results formats, "
             "CONSTRUCT and DESCRIBE (and the service description) in the RDF formats. A format "
             "parameter (format, output or results) wins over Accept. The project's prefixes "
-            "are predeclared; SERVICE, LOAD and updates are refused."
+            "are predeclared; SERVICE, LOAD and updates are refused. Without a query, a client "
+            "that prefers text/html to every RDF format and names no format gets the SPARQL "
+            "editor (YASGUI), with the canned queries as example tabs."
         ),
         "operationId": "sparqlQuery",
         "parameters": [
@@ -98,7 +100,9 @@ def _sparql_get() -> dict:
             *_dataset_parameters("query"),
             *_format_parameters(),
         ],
-        "responses": _query_responses([*TABULAR, *GRAPH], refusals=("400", "403", "406")),
+        "responses": _query_responses(
+            [*TABULAR, *GRAPH, "text/html"], refusals=("400", "403", "406")
+        ),
     }
 
 
