@@ -247,7 +247,10 @@ def _yasgui_asset() -> dict:
             },
         ],
         "responses": {
-            "200": _ok(sorted({t.split(";")[0] for t in assets.MEDIA_TYPES.values()})),
+            "200": _ok(
+                sorted({t.split(";")[0] for t in assets.MEDIA_TYPES.values()}),
+                {"application/json": {"type": "object"}},  # the package's manifest
+            ),
             "304": _ref("NotModified"),
             "404": _ref("NotFound"),
         },
