@@ -14,6 +14,7 @@ from ..service import QueryService
 from ..settings import Settings
 from ..store import GraphStore
 from . import (
+    assets,
     canned,
     compression,
     conditional,
@@ -45,7 +46,8 @@ def create_app(
     only tests that need no limits turn it off.
     """
     settings = settings or Settings.from_env()
-    # No static folder (there are no static files): every route is one /openapi.json describes.
+    # No static folder: the vendored editor's files have a route of their own (assets.py), so
+    # that every route is one /openapi.json describes.
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     # The Host the app sees is one it may write into answers (after ProxyFix, if any).
@@ -59,7 +61,18 @@ def create_app(
         "settings": settings,
         "service": QueryService(store or build_store(settings), settings, isolate=isolate_queries),
     }
-    for module in (home, sparql, canned, search, sources, resources, dumps, timeline, openapi):
+    for module in (
+        home,
+        sparql,
+        canned,
+        search,
+        sources,
+        resources,
+        dumps,
+        timeline,
+        assets,
+        openapi,
+    ):
         app.register_blueprint(module.bp)
     errors.init_app(app)
     _init_request_log(app)

@@ -17,7 +17,7 @@ from ..results import GRAPH_FORMATS, TABULAR_FORMATS
 ALGORITHMS = ["br", "gzip"]  # preferred first, when the client likes both as well
 MIN_BYTES = 500
 MEDIA_TYPES = sorted(
-    {"text/html", "text/plain", "application/json"}
+    {"text/html", "text/plain", "application/json", "text/javascript", "text/css"}
     | {f.media_type for f in (*TABULAR_FORMATS, *GRAPH_FORMATS)}
 )
 _UNTAGGED = "-"

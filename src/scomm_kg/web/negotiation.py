@@ -143,13 +143,19 @@ def choose(accept: str | None, offers: Sequence[Format], kind_group: str) -> For
     return best
 
 
-def prefers_html(accept: str | None, offers: Sequence[Format], kind_group: str) -> bool:
-    """Whether the client names text/html and likes it at least as well as any offer."""
+def prefers_html(
+    accept: str | None, offers: Sequence[Format], kind_group: str, *, strictly: bool = False
+) -> bool:
+    """Whether the client names text/html and likes it at least as well as any offer (better
+    than every offer, ``strictly``: where a tie must keep going to the data, as it always has)."""
     ranges = parse_accept(accept)
     if not any(r.type == "text" and r.subtype == "html" for r in ranges):
         return False
     html = score(ranges, "text/html")
-    return html[0] > 0 and all(html >= _format_score(ranges, f, kind_group) for f in offers)
+    offered = [_format_score(ranges, f, kind_group) for f in offers]
+    if strictly:
+        return html[0] > 0 and all(html > other for other in offered)
+    return html[0] > 0 and all(html >= other for other in offered)
 
 
 def requested_format(

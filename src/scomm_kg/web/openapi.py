@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, request
 
 from .. import __version__, dataset_description, queries, resources, search
 from ..results import GRAPH_FORMATS, TABULAR_FORMATS
+from . import assets
 from . import search as search_pages
 
 bp = Blueprint("openapi", __name__)
@@ -43,6 +44,7 @@ def document(server: str) -> dict:
     paths["/search"] = {"get": _search(suffixed=False)}
     paths["/search.{suffix}"] = {"get": _search(suffixed=True)}
     paths["/source/{name}"] = {"get": _source()}
+    paths["/assets/yasgui/{version}/{name}"] = {"get": _yasgui_asset()}
     paths.update(_dereferencing())
     paths.update(_dumps())
     paths.update(_timeline())
@@ -82,12 +84,14 @@ def _home() -> dict:
 
 def _sparql_get() -> dict:
     return {
-        "summary": "Run a SPARQL query; without one, the service description",
+        "summary": "Run a SPARQL query; without one, the service description (or the editor)",
         "description": (
             "The SPARQL 1.1 Protocol, read-only. SELECT and ASK answer in the results formats, "
             "CONSTRUCT and DESCRIBE (and the service description) in the RDF formats. A format "
             "parameter (format, output or results) wins over Accept. The project's prefixes "
-            "are predeclared; SERVICE, LOAD and updates are refused."
+            "are predeclared; SERVICE, LOAD and updates are refused. Without a query, a client "
+            "that prefers text/html to every RDF format and names no format gets the SPARQL "
+            "editor (YASGUI), with the canned queries as example tabs."
         ),
         "operationId": "sparqlQuery",
         "parameters": [
@@ -101,7 +105,9 @@ def _sparql_get() -> dict:
             *_dataset_parameters("query"),
             *_format_parameters(),
         ],
-        "responses": _query_responses([*TABULAR, *GRAPH], refusals=("400", "403", "406")),
+        "responses": _query_responses(
+            [*TABULAR, *GRAPH, "text/html"], refusals=("400", "403", "406")
+        ),
     }
 
 
@@ -266,6 +272,40 @@ def _source() -> dict:
         ],
         "responses": {
             "200": _ok(["text/plain"]),
+            "304": _ref("NotModified"),
+            "404": _ref("NotFound"),
+        },
+    }
+
+
+def _yasgui_asset() -> dict:
+    return {
+        "summary": "The SPARQL editor's files (YASGUI, vendored) and their licence notice",
+        "description": (
+            "Served with Cache-Control: public, max-age of a year, immutable, and an ETag of "
+            "the file's bytes: the version in the path changes when the files do. SOURCE "
+            "records the npm package, version and sha512 integrity they came from."
+        ),
+        "operationId": "yasguiAsset",
+        "parameters": [
+            {
+                "name": "version",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": [assets.yasgui_version()]},
+            },
+            {
+                "name": "name",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": list(assets.MEDIA_TYPES)},
+            },
+        ],
+        "responses": {
+            "200": _ok(
+                sorted({t.split(";")[0] for t in assets.MEDIA_TYPES.values()}),
+                {"application/json": {"type": "object"}},  # the package's manifest
+            ),
             "304": _ref("NotModified"),
             "404": _ref("NotFound"),
         },

@@ -2,7 +2,7 @@
 
 Parse the request → read the query's form → negotiate the format (406 before running) → run
 in the query service → send the finished answer. GET without a query returns the service
-description.
+description, or, to a browser, the SPARQL editor (editor.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,15 @@ from ..description import service_description
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS, Format, serialize
 from ..service import QueryRequest, formats_for, result_kind
-from . import conditional, context
+from . import conditional, context, editor
 from .errors import BadRequest
-from .negotiation import FORMAT_PARAMETERS, NotAcceptable, choose, requested_format
+from .negotiation import (
+    FORMAT_PARAMETERS,
+    NotAcceptable,
+    choose,
+    prefers_html,
+    requested_format,
+)
 
 bp = Blueprint("sparql", __name__)
 
@@ -39,6 +45,8 @@ def endpoint():
         return Response(status=204, content_type=None)
     query, params = _read_request()
     if query is None:
+        if _wants_editor(params):
+            return editor.page()
         return _describe(params)
     kind = result_kind(query)
     fmt = negotiate(params, formats_for(kind), "graph" if kind == "graph" else "tabular")
@@ -151,6 +159,15 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...] | None:
         if not _IRI.match(value):
             raise BadRequest(f"{name} must be an absolute IRI, not {value!r}")
     return tuple(values) if values else None
+
+
+def _wants_editor(params: MultiDict) -> bool:
+    """A browser (HTML preferred to every description format) that names no format gets the
+    editor; SPARQL clients, and anyone naming a format, get the service description, as they
+    did before there was an editor: a tie between HTML and RDF still goes to the RDF."""
+    if forced_format(params, GRAPH_FORMATS, "graph") is not None:
+        return False
+    return prefers_html(request.headers.get("Accept"), GRAPH_FORMATS, "graph", strictly=True)
 
 
 def _describe(params: MultiDict) -> Response:
