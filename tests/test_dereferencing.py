@@ -378,6 +378,17 @@ def test_a_statement_page_shows_who_said_it_as_what_when_to_whom_and_who_said_th
     assert "October 2010 (later)" in opposite and "denies" in opposite
 
 
+def test_a_statement_page_traces_the_report_chain_from_the_letter_to_what_was_read(client):
+    page = client.get(f"/page/{STATEMENT}", headers=BROWSER).text
+    chain = re.search(r'<ol class="chain">(.*?)</ol>', page, re.S).group(1)
+    steps = re.findall(r'<li>([^<]*)<a href="([^"]*)"', chain)
+    assert steps == [
+        ("made in ", "/page/document/napolitano-letter-to-lofgren-2010-09"),
+        ("reported by ", "/page/document/los-angeles-times-report-on-napolitano-letter"),
+        ("read by the curators in ", "/page/document/secure-communities-backgrounder"),
+    ]
+
+
 def test_a_page_that_is_not_a_statements_has_no_statement_box(client):
     page = client.get("/page/person/janet-napolitano", headers=BROWSER).text
     assert "<h2>The statement</h2>" not in page

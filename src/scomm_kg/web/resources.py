@@ -306,9 +306,33 @@ def _statement(described: describe.Description) -> list[dict] | None:
                     for proposition in dict.fromkeys(p for _, p in stances)
                     for other in describe.opposite_stances(store, iri, proposition)
                 ],
+                "chain": _report_chain(own),
             }
         )
     return views
+
+
+def _report_chain(own: list) -> list[tuple[str, str]]:
+    """How the statement reached this graph, as (step, document IRI): the document it was made
+    in, each report that relays it, and the document the curators read, in that order; a graph
+    that only cites what it was read from adds its read document last."""
+    steps = [
+        (step, q.object.value)
+        for predicate, step in (
+            (PREFIXES["dcterms"] + "isPartOf", "made in"),
+            (PREFIXES["scomm"] + "reportedBy", "reported by"),
+        )
+        for q in own
+        if q.predicate.value == predicate
+    ]
+    sources = _graph_sources()
+    for graph in dict.fromkeys(q.graph_name.value for q in own if q.graph_name.value in sources):
+        source = sources[graph]
+        if source.cited and source.cited not in {iri for _, iri in steps}:
+            steps.append(("cited by its source as", source.cited))
+        if source.read:
+            steps.append(("read by the curators in", source.read))
+    return list(dict.fromkeys(steps))
 
 
 def _said(described: describe.Description) -> tuple:
