@@ -376,13 +376,18 @@ def _dereferencing() -> dict:
             {"200": html_or_rdf},
         ),
         "/ontology": operation(
-            "The ontology, as a page or data by Accept", "ontology", [], {"200": html_or_rdf}
-        ),
-        "/ontology/{version}": operation(
-            "The ontology at its version IRI, as at /ontology",
-            "ontologyVersion",
-            [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "The ontology: its documentation (pyLODE, with an example from the data for each "
+            "term; a term IRI /ontology#Term is its section) or its triples, by Accept",
+            "ontology",
+            [],
             {"200": html_or_rdf},
+        ),
+        "/ontology/{name}": operation(
+            "The ontology at its version IRI, as at /ontology; a term's name (/ontology/Term) "
+            "answers 303 to /ontology#Term, an unknown name 404 with the nearest terms",
+            "ontologyVersion",
+            [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            {"200": html_or_rdf, "303": see_other},
         ),
         "/ontology.{suffix}": operation(
             "The ontology in one RDF format", "ontologyAlternate", suffix, {"200": rdf}

@@ -20,6 +20,7 @@ it, and pages link to local paths. The ontology keeps its own IRI and is always 
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import partial
 from urllib.parse import quote
@@ -27,7 +28,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import describe, queries
+from .. import describe, ontology_docs, queries
 from ..namespaces import ONTOLOGY_IRI, PREFIXES, short_iri
 from ..results import GRAPH_FORMATS, Format, term_text
 from . import context
@@ -97,22 +98,29 @@ def graph(name: str):
 
 @bp.route("/ontology")
 def ontology():
-    contents = _graph_quads(_ONTOLOGY)
+    """The ontology: its documentation for browsers (a term IRI, /ontology#Term, lands on the
+    term's section), its triples for RDF clients."""
     if _wants_html():
-        return _page(_describe(_ONTOLOGY), contents=contents, data_path=url_for(".ontology"))
-    return _rdf(contents, None, url_for(".ontology"))
+        return _ontology_docs()
+    return _rdf(_graph_quads(_ONTOLOGY), None, url_for(".ontology"))
 
 
-@bp.route("/ontology/<path:version>")
-def ontology_version(version: str):
-    """The ontology's version IRI (owl:versionIRI) names this version of the same document."""
-    iri = f"{_ONTOLOGY}/{version}"
+@bp.route("/ontology/<path:name>")
+def ontology_version(name: str):
+    """The ontology's version IRI (owl:versionIRI) names this version of the same document;
+    /ontology/Term, a slash typed for the hash, goes to the term's place: 303 to /ontology#Term
+    (where a browser gets the term's section and an RDF client the ontology)."""
+    iri = f"{_ONTOLOGY}/{name}"
     contents = _graph_quads(_ONTOLOGY)
     version_iri = PREFIXES["owl"] + "versionIRI"
     if not any(q.predicate.value == version_iri and q.object.value == iri for q in contents):
-        return _not_found(iri, "ontology/" + version)
+        if _ONTOLOGY + "#" + name in _ontology_terms(contents):
+            response = redirect(url_for(".ontology") + "#" + name, 303)
+            response.vary.add("Accept")
+            return response
+        return _not_found(iri, "ontology/" + name, _nearest_terms(name, contents))
     if _wants_html():
-        return _page(_describe(_ONTOLOGY), contents=contents, data_path=url_for(".ontology"))
+        return _ontology_docs()
     return _rdf(contents, None, url_for(".ontology"))
 
 
@@ -158,12 +166,15 @@ def _rdf(quads, fmt: Format | None, generic_path: str) -> Response:
     return response
 
 
-def _not_found(iri: str, local: str) -> Response:
-    """404 naming the IRI, with the resources whose names come nearest it."""
+def _not_found(iri: str, local: str, first: tuple[tuple[str, str], ...] = ()) -> Response:
+    """404 naming the IRI, with the resources whose names come nearest it (``first`` first)."""
     service = context.service()
+    nearest = dict(first)
+    for found, label in queries.suggest(service.store, local, iri):
+        nearest.setdefault(found, label)
     suggestions = [
         {"iri": found, "label": label, "page": local_href(found)}
-        for found, label in queries.suggest(service.store, local, iri)
+        for found, label in nearest.items()
     ]
     message = f"nothing in the graph is <{iri}>"
     if prefers_html(request.headers.get("Accept"), (), "graph"):
@@ -179,6 +190,79 @@ def _not_found(iri: str, local: str) -> Response:
     )
     response.status_code = 404
     return response
+
+
+# --- The ontology's documentation -----------------------------------------------------------
+
+# pyLODE's page, by the ontology's Turtle; finished pages by (data version, script root).
+_generated_docs: dict[str, str] = {}
+_finished_docs: dict[tuple[str, str], str] = {}
+
+
+def _ontology_docs() -> Response:
+    """pyLODE's page for the ontology, with each term's example from the data; made on the
+    first request for each data version and kept for the process."""
+    store = context.service().store
+    key = (store.version.digest, request.script_root)
+    if key not in _finished_docs:
+        turtle = ontology_docs.ontology_turtle(store)
+        if turtle not in _generated_docs:
+            _generated_docs.clear()
+            _generated_docs[turtle] = ontology_docs.generate(turtle)
+        labels = all_labels()
+        rows = {
+            term: render_template(
+                "ontology-example.html",
+                example=example,
+                link=partial(_link, labels),
+                value=partial(_value, labels),
+            )
+            for term, example in ontology_docs.term_examples(store).items()
+        }
+        header = render_template("ontology-header.html", alternates=GRAPH_FORMATS)
+        footer = render_template(
+            "ontology-concepts.html", schemes=ontology_docs.concept_schemes(store)
+        )
+        if len(_finished_docs) > 16:  # old data versions: their pages are gone
+            _finished_docs.clear()
+        _finished_docs[key] = ontology_docs.finish(
+            _generated_docs[turtle],
+            href=local_href,
+            example_rows=rows,
+            header=header,
+            footer=footer,
+        )
+    response = Response(_finished_docs[key], mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _ontology_terms(contents) -> dict[str, str]:
+    """The terms the ontology mints (IRIs in its namespace that it says anything of), with
+    their labels (or local names)."""
+    label = PREFIXES["rdfs"] + "label"
+    terms: dict[str, str] = {}
+    for q in contents:
+        subject = q.subject.value
+        if subject.startswith(_ONTOLOGY + "#") and not _is_blank(q.subject):
+            local = subject[len(_ONTOLOGY) + 1 :]
+            if q.predicate.value == label:
+                terms[subject] = q.object.value
+            else:
+                terms.setdefault(subject, local)
+    return terms
+
+
+def _nearest_terms(name: str, contents) -> tuple[tuple[str, str], ...]:
+    """The ontology's terms whose local names or labels are most like ``name``."""
+    terms = _ontology_terms(contents)
+    by_name: dict[str, str] = {}
+    for iri, label in terms.items():
+        by_name.setdefault(iri[len(_ONTOLOGY) + 1 :].lower(), iri)
+        by_name.setdefault(label.lower(), iri)
+    close = difflib.get_close_matches(name.lower(), by_name, n=5, cutoff=0.6)
+    nearest = dict.fromkeys(by_name[match] for match in close)
+    return tuple((iri, terms[iri]) for iri in nearest)
 
 
 # --- Pages ---------------------------------------------------------------------------------
