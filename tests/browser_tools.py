@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
+
+from live_server import LiveServer
 
 REQUIRE = "SCOMM_REQUIRE_BROWSER"
 VENDOR = Path(__file__).resolve().parent / "vendor"
@@ -27,6 +30,62 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
 # Where Debian's package puts it, then the names other systems use.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 NOT_MERGED = "feature not merged yet"
+
+NAPOLITANO_SAID = (
+    "/queries/statements-by-speaker?speaker=https://w3id.org/scomm-kg/id/person/janet-napolitano"
+)
+# Every kind of HTML page the site serves, by what it is; each is validated and checked with
+# axe-core. (name, path, whether another branch adds it and it may be absent).
+PAGE_TYPES = [
+    ("home", "/", False),
+    ("canned queries", "/queries", False),
+    ("a canned query answered", NAPOLITANO_SAID, False),
+    ("a wide canned query", "/queries/contradictions", False),
+    ("a canned query awaiting its parameter", "/queries/search", False),
+    (
+        "a canned query given a bad parameter",
+        "/queries/contradictions?proposition=not+an+iri",
+        False,
+    ),
+    ("a person", "/page/person/janet-napolitano", False),
+    ("a statement", "/page/statement/napolitano-2010-09-jurisdictions-can-opt-out", False),
+    ("a proposition", "/page/proposition/local-jurisdictions-can-opt-out", False),
+    ("a named graph", "/graph/backgrounder", False),
+    ("the provenance graph", "/graph/provenance", False),
+    ("the ontology", "/ontology", False),
+    ("an unknown IRI", "/id/person/napolitano", False),
+    ("an error", "/queries/nope", False),
+    ("search results", "/search?text=Napolitano", True),
+    ("the timeline", "/timeline", True),
+    ("the SPARQL editor", "/sparql", True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser_server():
+    """A real server for one test module's browser."""
+    with LiveServer() as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, launched once for the session."""
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab, in a fresh profile, of a desktop's width."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
 
 
 def missing(what: str) -> None:

@@ -14,40 +14,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser_tools import NOT_MERGED, axe_violations, chromium_path, route_absent, screenshot
-from live_server import LiveServer
+from browser_tools import NOT_MERGED, axe_violations, route_absent, screenshot
 
 EVIDENCE = "In Sept. 2010, DHS Secretary Janet Napolitano said that local jurisdictions"
 STATEMENT = "Napolitano: local jurisdictions could opt out"
 # Slashes escaped: Playwright hands the pattern to JavaScript as a /literal/.
 HER_LINK = re.compile(r"^(Janet Napolitano|id\/person\/janet-napolitano)$")
 CONTRADICTION = "Napolitano: the program is, in fact, not voluntary"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with LiveServer() as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
 
 
 class Visit:
@@ -62,9 +37,9 @@ class Visit:
         assert axe_violations(self.page) == [], f"axe-core at step {what!r} ({self.page.url})"
 
 
-def test_from_the_home_page_to_a_statement_its_evidence_and_its_contradiction(server, page):
+def test_from_the_home_page_to_a_statement_its_evidence_and_its_contradiction(browser_server, page):
     visit = Visit(page, "story")
-    page.goto(server.url + "/")
+    page.goto(browser_server.url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Secure Communities provenance graph")
     visit.step("home page")
 
@@ -99,9 +74,9 @@ def test_from_the_home_page_to_a_statement_its_evidence_and_its_contradiction(se
     screenshot(page, "story", f"{visit.count + 1:02d}-the sentence in its source")
 
 
-def test_an_unknown_page_helps_the_reader_on(server, page):
+def test_an_unknown_page_helps_the_reader_on(browser_server, page):
     visit = Visit(page, "unknown")
-    answer = page.goto(server.url + "/page/person/napolitano")
+    answer = page.goto(browser_server.url + "/page/person/napolitano")
     assert answer.status == 404
     expect(page.get_by_role("heading", level=1)).to_contain_text("not found")
     visit.step("not found")
@@ -110,11 +85,11 @@ def test_an_unknown_page_helps_the_reader_on(server, page):
     visit.step("suggestion followed")
 
 
-def test_the_search_box_on_every_page_finds_napolitano(server, page):
-    if route_absent(server.url, "/search?text=Napolitano"):
+def test_the_search_box_on_every_page_finds_napolitano(browser_server, page):
+    if route_absent(browser_server.url, "/search?text=Napolitano"):
         pytest.skip(f"{NOT_MERGED}: the search box (/search)")
     visit = Visit(page, "search")
-    page.goto(server.url + "/queries")
+    page.goto(browser_server.url + "/queries")
     search = page.get_by_role("search")
     search.get_by_role("searchbox").fill("Napolitano")
     search.get_by_role("searchbox").press("Enter")
@@ -125,26 +100,26 @@ def test_the_search_box_on_every_page_finds_napolitano(server, page):
     visit.step("her page")
 
 
-def test_a_timeline_item_opens_its_page(server, page):
-    if route_absent(server.url, "/timeline"):
+def test_a_timeline_item_opens_its_page(browser_server, page):
+    if route_absent(browser_server.url, "/timeline"):
         pytest.skip(f"{NOT_MERGED}: the timeline (/timeline)")
     visit = Visit(page, "timeline")
-    page.goto(server.url + "/timeline")
+    page.goto(browser_server.url + "/timeline")
     item = page.get_by_role("main").get_by_role("link", name=re.compile("Napolitano")).first
     expect(item).to_be_visible()
     visit.step("timeline")
     name = item.text_content().strip()
     item.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    assert page.url != server.url + "/timeline", f"clicking {name!r} went nowhere"
+    assert page.url != browser_server.url + "/timeline", f"clicking {name!r} went nowhere"
     visit.step("timeline item")
 
 
-def test_a_canned_query_runs_in_the_sparql_editor_and_shows_rows(server, page):
-    if route_absent(server.url, "/sparql"):
+def test_a_canned_query_runs_in_the_sparql_editor_and_shows_rows(browser_server, page):
+    if route_absent(browser_server.url, "/sparql"):
         pytest.skip(f"{NOT_MERGED}: the SPARQL editor (HTML at /sparql)")
     visit = Visit(page, "editor")
-    page.goto(server.url + "/sparql")
+    page.goto(browser_server.url + "/sparql")
     page.get_by_role("tab", name=re.compile("Contradictions")).first.click()
     page.get_by_role("button", name=re.compile("run query", re.IGNORECASE)).first.click()
     rows = page.get_by_role("row").filter(has_text="Local jurisdictions can opt out")
