@@ -7,8 +7,9 @@ import pytest
 from scomm_kg import build, loader
 from scomm_kg.settings import Settings
 
-# needs_shared: the marker for tests that need ../shared; pytester: to test that marker.
-pytest_plugins = ["needs_shared", "pytester"]
+# needs_shared: the marker for tests that need ../shared; pytester: to test that marker;
+# browser_tools: a real server, Debian's Chromium and a tab, for the browser tests.
+pytest_plugins = ["needs_shared", "pytester", "browser_tools"]
 
 
 @pytest.fixture(scope="session")

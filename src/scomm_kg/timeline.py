@@ -199,7 +199,7 @@ def svg(found: list[Item], href: Href, title: str) -> str:
     width = _LANE_LABEL_WIDTH + _PLOT_WIDTH + _MARGIN + 90  # room for the last bar's label
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="timeline-title" font-family="system-ui, sans-serif" font-size="12">',
         f'<title id="timeline-title">{escape(title)}</title>',
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
