@@ -184,11 +184,26 @@ def finish(
     if opened is None or closed < 0:
         raise OntologyDocsError("pyLODE's page has no <body>")
     page = page[: opened.end()] + header + page[opened.end() : closed] + footer + page[closed:]
+    page = _accessible(page)
     ids = re.findall(r'\bid="([^"]*)"', page)
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise OntologyDocsError(f"two sections of the ontology docs share ids {duplicates}")
     return page
+
+
+# pyLODE's logo text is grey on white, under WCAG's contrast ratio; and it names no language.
+_CONTRAST = "<style>#pylode p, #pylode span { color: #1d1d1f !important; opacity: 1; }</style>"
+
+
+def _accessible(page: str) -> str:
+    """The page with its language declared and legible colours (axe-core checks both)."""
+    if not re.search(r"<html[^>]*\blang=", page):
+        page = re.sub(r"<html\b", '<html lang="en"', page, count=1)
+    head_end = page.find("</head>")
+    if head_end < 0:
+        raise OntologyDocsError("pyLODE's page has no </head>")
+    return page[:head_end] + _CONTRAST + page[head_end:]
 
 
 def documented_terms(page: str) -> set[str]:
