@@ -242,6 +242,7 @@ class SynthError(ValueError):
 
 
 def jurisdiction_count(triples: int) -> int:
+    """Every state and a few local places in a small graph; about 3,000 from 1M triples."""
     return max(len(STATES) + 5, min(MAX_JURISDICTIONS, triples // TRIPLES_PER_JURISDICTION))
 
 
@@ -283,6 +284,7 @@ class _Generator:
         self.provenance_graph = BASE + "graph/provenance"
         self.agent = BASE + "id/agent/scomm-kg-synth"
         self.activity = BASE + "id/activity/synthetic-generation"
+        self.articles = 0
 
     # -- scaffolding -----------------------------------------------------------------------
 
@@ -597,7 +599,8 @@ class _Generator:
             self.cite(stat, src, f"{number + 1}", line, line)
 
     def article(self) -> None:
-        number = sum(1 for s in self.sources if s.key.startswith("article-")) + 1
+        self.articles += 1
+        number = self.articles
         published = self.day()
         dated = Dated.at(published, self.precision())
         topic = self.rng.choice(TOPICS)
@@ -620,8 +623,9 @@ class _Generator:
             self.opt_out(src, dated)
 
     def statement(self, src: Source, report: Dated, index: int) -> None:
-        count = sum(1 for s in self.sources if s.key.startswith("article-"))
-        proposition, words = self.propositions[(count + index) % len(self.propositions)]
+        # Round robin, so that even a small graph has a statement on every proposition.
+        turn = self.articles + index
+        proposition, words = self.propositions[turn % len(self.propositions)]
         person, name, _ = self.rng.choice(self.people)
         stance, verb = self.rng.choice(STANCES)
         said = datetime.date.fromordinal(report.earliest.toordinal() - self.rng.randint(0, 90))
