@@ -52,6 +52,7 @@ def _validation_stamp(settings: Settings, files: list[Path]) -> Path | None:
     digest = hashlib.sha256()
     digest.update(f"{__version__} pyshacl {pyshacl.__version__} {settings.base_iri}".encode())
     inputs = [*files, *resources.shape_files(), *resources.source_texts()]
+    inputs += resources.extra_source_texts(settings.sources)
     for path in sorted(inputs, key=str):
         digest.update(str(path).encode() + b"\0" + Path(path).read_bytes() + b"\0")
     return Path(settings.cache_dir).expanduser() / "validated" / digest.hexdigest()
@@ -94,7 +95,7 @@ def build_store(
         else:
             tell(ValidationStep("started", len(files)))
             started = time.perf_counter()
-            report = validate.validate(loaded, settings.base_iri)
+            report = validate.validate(loaded, settings.base_iri, extra_sources=settings.sources)
             seconds = time.perf_counter() - started
             tell(ValidationStep("finished", len(files), seconds, report.conforms))
             if not report.conforms:

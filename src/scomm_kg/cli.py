@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, build, canonical, export, loader, queries, validate
+from . import __version__, build, canonical, export, loader, queries, synth, validate
 from .namespaces import PREFIXES
 from .results import (
     GRAPH_FORMATS,
@@ -82,7 +82,7 @@ def validate_command(paths: tuple[Path, ...], output: str) -> None:
         sys.exit(2)
     _say_validation(build.ValidationStep("started", len(files)))
     started = time.perf_counter()
-    report = validate.validate(loaded, settings.base_iri)
+    report = validate.validate(loaded, settings.base_iri, extra_sources=settings.sources)
     seconds = time.perf_counter() - started
     _say_validation(build.ValidationStep("finished", len(files), seconds, report.conforms))
     click.echo(
@@ -175,6 +175,40 @@ def _run_and_print(
     text = _render(result, output)
     # Every output ends with a line end, whatever its serializer does (JSON, RDF/XML do not).
     click.echo(text if not text or text.endswith("\n") else text + "\n", nl=False)
+
+
+@main.command("synth")
+@click.option(
+    "--triples", type=int, required=True, help="About how many triples to generate (>= 2000)."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the generator.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("synthetic"),
+    show_default=True,
+    help="Folder to write synthetic.nq and sources/ into.",
+)
+def synth_command(triples: int, seed: int, out: Path) -> None:
+    """Write a SYNTHETIC graph in the project's model, for measuring scale.
+
+    The same --triples and --seed always give the same bytes. Validate it with
+    SCOMM_SOURCES=OUT/sources scomm-kg validate OUT/synthetic.nq
+    """
+    started = time.perf_counter()
+    try:
+        summary = synth.write(triples, seed, out)
+    except synth.SynthError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"wrote {summary.triples} synthetic triples in {summary.graphs} named graphs "
+        f"({summary.jurisdictions} jurisdictions, {summary.sources} source texts) to "
+        f"{summary.nquads} in {seconds:.1f}s\n"
+        f"validate with: SCOMM_SOURCES={out / synth.SOURCES_DIR} scomm-kg validate "
+        f"{summary.nquads}"
+    )
 
 
 @main.command("fmt")

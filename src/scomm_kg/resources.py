@@ -40,5 +40,10 @@ def source_texts() -> list[Path]:
     return sorted((project_root() / "data" / "sources").glob("*.txt"))
 
 
+def extra_source_texts(folders) -> list[Path]:
+    """The source texts (*.txt) in ``folders``, which extra data's passages quote."""
+    return sorted(path for folder in folders for path in Path(folder).glob("*.txt"))
+
+
 def queries_dir() -> Path:
     return _PACKAGE / "queries"

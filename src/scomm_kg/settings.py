@@ -36,6 +36,11 @@ class Settings:
         "Extra RDF files loaded and validated with the shipped ontology and data "
         "(environment: paths separated by ':').",
     )
+    sources: tuple[Path, ...] = _setting(
+        (),
+        "Extra folders of source texts (*.txt) that the extra data's evidence passages quote, "
+        "e.g. the sources/ folder `scomm-kg synth` writes (environment: paths separated by ':').",
+    )
     host: str = _setting("127.0.0.1", "Address the server listens on.")
     port: int = _setting(8080, "Port the server listens on.")
     workers: int = _setting(

@@ -90,8 +90,16 @@ def load_shapes(paths: Iterable[Path] | None = None) -> Graph:
     return shapes
 
 
-def validation_graph(loaded: LoadedData, base_iri: str = DEFAULT_BASE_IRI) -> Graph:
-    """The merged data plus the dataset description and source texts the rules rely on."""
+def validation_graph(
+    loaded: LoadedData,
+    base_iri: str = DEFAULT_BASE_IRI,
+    extra_sources: Iterable[Path] = (),
+) -> Graph:
+    """The merged data plus the dataset description and source texts the rules rely on.
+
+    ``extra_sources`` are folders of further source texts (the SCOMM_SOURCES setting) that
+    extra data's passages quote, such as those `scomm-kg synth` writes.
+    """
     graph = loaded.merged()
     graph.add((DATASET_NODE, RDF.type, SD.Dataset))
     for space in (base_iri, str(SCOMM._NS)):
@@ -104,7 +112,7 @@ def validation_graph(loaded: LoadedData, base_iri: str = DEFAULT_BASE_IRI) -> Gr
         graph.add((DATASET_NODE, SD.namedGraph, described))
         graph.add((described, RDF.type, SD.NamedGraph))
         graph.add((described, SD.name, name))
-    for path in resources.source_texts():
+    for path in resources.source_texts() + resources.extra_source_texts(extra_sources):
         with open(path, encoding="utf-8", newline="") as handle:
             text = handle.read()
         graph.add((URIRef(f"{base_iri}source/{path.name}"), SCHEMA.text, Literal(text)))
@@ -115,11 +123,12 @@ def validate(
     loaded: LoadedData,
     base_iri: str = DEFAULT_BASE_IRI,
     shapes: Graph | None = None,
+    extra_sources: Iterable[Path] = (),
 ) -> ValidationReport:
     """Validate ``loaded`` against the shapes; never raises on invalid data, only reports it."""
     shapes = load_shapes() if shapes is None else shapes
     _, results, _ = shacl_validate(
-        validation_graph(loaded, base_iri),
+        validation_graph(loaded, base_iri, extra_sources),
         shacl_graph=shapes,
         advanced=True,
         inference="none",
