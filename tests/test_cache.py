@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 
 from scomm_kg import loader
-from scomm_kg.cache import ResultCache
+from scomm_kg.cache import PerVersion, ResultCache
 from scomm_kg.settings import Settings
+from scomm_kg.store import DataVersion
 from scomm_kg.web import create_app
 
 from helpers import CountingStore
@@ -217,3 +219,36 @@ def test_readers_waiting_on_a_failed_evaluation_get_its_error_and_nothing_is_kep
     assert errors == ["the query failed"] * 2
     assert cache.get("k") is None
     assert cache.get_or_compute("k", lambda: "now it works", len) == "now it works"
+
+
+# --- Values kept per data version -------------------------------------------------------------
+
+
+class _Store:
+    """A store as PerVersion sees it: only its data version."""
+
+    def __init__(self, digest: str):
+        self.version = DataVersion(digest, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_a_value_is_computed_once_per_data_version_and_key():
+    kept, calls = PerVersion(), []
+
+    def compute(name):
+        calls.append(name)
+        return name.upper()
+
+    first = _Store("a")
+    assert kept.get(first, "labels", lambda: compute("labels")) == "LABELS"
+    assert kept.get(first, "labels", lambda: compute("labels")) == "LABELS"
+    assert kept.get(first, "names", lambda: compute("names")) == "NAMES"
+    assert kept.get(_Store("b"), "labels", lambda: compute("labels")) == "LABELS"
+    assert calls == ["labels", "names", "labels"]  # new data, new value
+
+
+def test_values_of_old_data_versions_are_dropped_beyond_the_limit():
+    kept, calls = PerVersion(versions=2), []
+    for digest in ("a", "b", "c", "a"):
+        kept.get(_Store(digest), "x", lambda digest=digest: calls.append(digest))
+    # "c" came when two versions were held: both went, so "a" is computed again.
+    assert calls == ["a", "b", "c", "a"]

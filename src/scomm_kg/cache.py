@@ -18,7 +18,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -159,3 +159,28 @@ def _copy(error: BaseException) -> BaseException:
         return copy.copy(error)
     except Exception:
         return error
+
+
+class PerVersion:
+    """Values derived from a store's data (labels, names, a description, a dump), each
+    computed once per data version and key, and kept for the process; thread-safe.
+
+    Values of at most ``versions`` data versions are kept: when another comes, the old ones
+    are dropped (readers still on an old store recompute theirs, which is rare and correct).
+    """
+
+    def __init__(self, versions: int = 4):
+        self._versions = versions
+        self._values: dict[tuple[str, Hashable], object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value for ``key`` on the data ``store`` holds now, ``compute()`` if not kept."""
+        version = store.version.digest
+        with self._lock:
+            if (version, key) not in self._values:
+                held = {v for v, _ in self._values}
+                if version not in held and len(held) >= self._versions:
+                    self._values.clear()
+                self._values[(version, key)] = compute()
+            return self._values[(version, key)]

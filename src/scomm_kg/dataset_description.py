@@ -14,13 +14,13 @@ the dataset's own title.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from . import __version__, queries, resources
+from .cache import PerVersion
 from .namespaces import PREFIXES
 from .store import GraphStore
 
@@ -95,17 +95,10 @@ def describe(store: GraphStore, base_iri: str) -> list[ox.Triple]:
     Kept per data version: the service description and the dumps page ask for it often, and
     its counts go over every triple.
     """
-    key = (store.version.digest, base_iri)
-    with _describing:
-        if key not in _described:
-            if len(_described) >= 4:
-                _described.pop(next(iter(_described)))
-            _described[key] = _describe(store, base_iri)
-        return list(_described[key])
+    return list(_described.get(store, base_iri, lambda: _describe(store, base_iri)))
 
 
-_described: dict[tuple[str, str], list[ox.Triple]] = {}
-_describing = threading.Lock()
+_described = PerVersion()
 
 
 def _describe(store: GraphStore, base_iri: str) -> list[ox.Triple]:

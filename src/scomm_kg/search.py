@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from . import queries, resources
+from .cache import PerVersion
 from .namespaces import DEFAULT_BASE_IRI
 from .results import SelectResult
 from .store import GraphStore
@@ -29,7 +30,7 @@ MAX_TEXT = 200
 NEAR_ENOUGH = 80
 MAX_NEAR_NAMES = 5
 
-_names_by_version: dict[str, tuple[str, ...]] = {}
+_names_by_version = PerVersion()
 
 
 class BadSearch(ValueError):
@@ -118,11 +119,8 @@ def _stretch(folded_text: str, name: str) -> str:
 
 
 def _names(store: GraphStore) -> tuple[str, ...]:
-    key = store.version.digest
-    if key not in _names_by_version:
-        if len(_names_by_version) > 4:  # names of data versions no longer served
-            _names_by_version.clear()
+    def read() -> tuple[str, ...]:
         query = queries.get("names", resources.queries_dir() / "search")
-        rows = store.query(query.text).rows
-        _names_by_version[key] = tuple(row["name"].value for row in rows)
-    return _names_by_version[key]
+        return tuple(row["name"].value for row in store.query(query.text).rows)
+
+    return _names_by_version.get(store, "names", read)

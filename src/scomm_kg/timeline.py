@@ -11,17 +11,16 @@ turns an IRI into the link to show.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
+from . import dates
 from .namespaces import PREFIXES
 
 Href = Callable[[str], str]
 
-_XSD = PREFIXES["xsd"]
 _VERBATIM = PREFIXES["scomm"] + "Verbatim"
 
 
@@ -58,13 +57,7 @@ class Item:
     @property
     def when(self) -> str:
         """The date as precisely as the source gives it: 2010, September 2010, 7 September 2010."""
-        parts = self.date.split("-")
-        if self.precision == "year":
-            return parts[0]
-        month = calendar.month_name[int(parts[1])]
-        if self.precision == "month":
-            return f"{month} {parts[0]}"
-        return f"{int(parts[2])} {month} {parts[0]}"
+        return dates.spoken_at(self.date, self.precision)
 
     @property
     def credit(self) -> str:
@@ -108,12 +101,11 @@ def _value(row: Mapping, name: str) -> str | None:
 
 
 def _precision(datatype: str) -> str:
-    precisions = {_XSD + "gYear": "year", _XSD + "gYearMonth": "month", _XSD + "date": "day"}
-    if datatype not in precisions:
+    if datatype not in dates.PRECISIONS:
         raise ValueError(
             f"a timeline item's date must be xsd:gYear, gYearMonth or date: {datatype}"
         )
-    return precisions[datatype]
+    return dates.PRECISIONS[datatype]
 
 
 # --- TimelineJS ------------------------------------------------------------------------------

@@ -9,11 +9,10 @@ dumps page for a browser.
 
 from __future__ import annotations
 
-import threading
-
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from .. import dataset_description, export
+from ..cache import PerVersion
 from ..namespaces import PREFIXES, short_iri
 from ..results import GRAPH_FORMATS, GraphResult, serialize
 from . import context
@@ -23,8 +22,7 @@ from .sparql import negotiate, send, strict_params
 
 bp = Blueprint("dumps", __name__)
 
-_built: dict[tuple[str, str, str], bytes] = {}
-_building = threading.Lock()
+_built = PerVersion(versions=1)
 
 
 @bp.route("/dumps/")
@@ -66,15 +64,13 @@ def _description():
 def _dump_bytes(dump: dataset_description.Dump) -> bytes:
     store = context.service().store
     base_iri = context.settings().base_iri
-    key = (store.version.digest, base_iri, dump.file_name)
     # One writer at a time: a second request for a dump being written waits for it rather
     # than writing it again beside it.
-    with _building:
-        if key not in _built:
-            for stale in [k for k in _built if k[0] != store.version.digest]:
-                del _built[stale]
-            _built[key] = export.dataset(store, dump.export_format, base_iri)
-        return _built[key]
+    return _built.get(
+        store,
+        (base_iri, dump.file_name),
+        lambda: export.dataset(store, dump.export_format, base_iri),
+    )
 
 
 def _entry(dump: dataset_description.Dump) -> dict:

@@ -28,7 +28,8 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import describe, ontology_docs, queries
+from .. import dates, describe, ontology_docs, queries
+from ..cache import PerVersion
 from ..namespaces import ONTOLOGY_IRI, PREFIXES, short_iri
 from ..results import GRAPH_FORMATS, Format, term_text
 from . import context
@@ -41,7 +42,7 @@ _RDF_TYPE = PREFIXES["rdf"] + "type"
 _ONTOLOGY = str(ONTOLOGY_IRI)
 
 # Whole-dataset lookups (labels, graph sources), kept per data version: pages read them often.
-_by_version: dict[tuple[str, str], object] = {}
+_by_version = PerVersion()
 
 
 # --- Routes --------------------------------------------------------------------------------
@@ -194,17 +195,17 @@ def _not_found(iri: str, local: str, first: tuple[tuple[str, str], ...] = ()) ->
 
 # --- The ontology's documentation -----------------------------------------------------------
 
-# pyLODE's page, by the ontology's Turtle; finished pages by (data version, script root).
+# pyLODE's page, by the ontology's Turtle; finished pages by data version and script root.
 _generated_docs: dict[str, str] = {}
-_finished_docs: dict[tuple[str, str], str] = {}
+_finished_docs = PerVersion()
 
 
 def _ontology_docs() -> Response:
     """pyLODE's page for the ontology, with each term's example from the data; made on the
     first request for each data version and kept for the process."""
     store = context.service().store
-    key = (store.version.digest, request.script_root)
-    if key not in _finished_docs:
+
+    def make() -> str:
         turtle = ontology_docs.ontology_turtle(store)
         if turtle not in _generated_docs:
             _generated_docs.clear()
@@ -223,16 +224,15 @@ def _ontology_docs() -> Response:
         footer = render_template(
             "ontology-concepts.html", schemes=ontology_docs.concept_schemes(store)
         )
-        if len(_finished_docs) > 16:  # old data versions: their pages are gone
-            _finished_docs.clear()
-        _finished_docs[key] = ontology_docs.finish(
+        return ontology_docs.finish(
             _generated_docs[turtle],
             href=local_href,
             example_rows=rows,
             header=header,
             footer=footer,
         )
-    response = Response(_finished_docs[key], mimetype="text/html")
+
+    response = Response(_finished_docs.get(store, request.script_root, make), mimetype="text/html")
     response.vary.add("Accept")
     return response
 
@@ -318,37 +318,10 @@ def _page(described: describe.Description, *, data_path: str, contents=()) -> st
     return body
 
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
 def date_at_precision(term) -> str:
-    """A date as precisely as the source gives it: 2010, September 2010, 14 September 2010."""
-    text, datatype = term.value, term.datatype.value
-    try:
-        if datatype == PREFIXES["xsd"] + "gYear":
-            return text
-        if datatype == PREFIXES["xsd"] + "gYearMonth":
-            year, month = text.split("-")[:2]
-            return f"{_MONTHS[int(month) - 1]} {year}"
-        if datatype == PREFIXES["xsd"] + "date":
-            year, month, day = text.split("-")[:3]
-            return f"{int(day)} {_MONTHS[int(month) - 1]} {year}"
-    except (ValueError, IndexError):
-        pass
-    return text
+    """A date literal as precisely as the source gives it: 2010, September 2010, 14 September
+    2010."""
+    return dates.spoken(term.value, term.datatype.value)
 
 
 def _statement(described: describe.Description) -> list[dict] | None:
@@ -583,12 +556,7 @@ def _graph_quads(iri: str) -> list:
 
 def _per_version(what: str, compute):
     store = context.service().store
-    key = (what, store.version.digest)
-    if key not in _by_version:
-        if len(_by_version) > 16:  # old data versions: their pages are gone
-            _by_version.clear()
-        _by_version[key] = compute(store)
-    return _by_version[key]
+    return _by_version.get(store, what, lambda: compute(store))
 
 
 def all_labels() -> dict[str, str]:
