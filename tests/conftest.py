@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from scomm_kg import build, loader
@@ -17,7 +19,18 @@ def loaded():
     return loader.load()
 
 
+# Which backend the `store` fixture holds the shipped graph in: `memory` (the default) or `disk`
+# (a throw-away directory); .ci/run runs the whole suite on each.
+STORE_KINDS = ("memory", "disk")
+
+
 @pytest.fixture(scope="session")
-def store():
-    """The shipped data in the embedded store (validity is tested on its own, once)."""
-    return build.build_store(Settings(), check=False)
+def store(tmp_path_factory):
+    """The shipped data in the store under test (validity is tested on its own, once)."""
+    kind = os.environ.get("SCOMM_TEST_STORE", "memory")
+    if kind not in STORE_KINDS:
+        raise pytest.UsageError(f"SCOMM_TEST_STORE={kind!r}: use one of {', '.join(STORE_KINDS)}")
+    location = "memory" if kind == "memory" else str(tmp_path_factory.mktemp("store"))
+    held = build.build_store(Settings.from_env(store=location), check=False)
+    yield held
+    held.close()

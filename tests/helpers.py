@@ -1,6 +1,6 @@
 """Small helpers the tests share."""
 
-from scomm_kg.store import OxigraphStore
+from scomm_kg.store import MemoryStore
 
 BASE = "https://w3id.org/scomm-kg/"
 
@@ -10,7 +10,7 @@ def iri(path: str) -> str:
     return BASE + path
 
 
-class CountingStore(OxigraphStore):
+class CountingStore(MemoryStore):
     """An embedded store that counts the queries reaching its engine."""
 
     def __init__(self):

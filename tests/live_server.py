@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from scomm_kg import loader
 from scomm_kg.settings import Settings
-from scomm_kg.store import OxigraphStore
+from scomm_kg.store import MemoryStore
 from scomm_kg.web import create_app
 from scomm_kg.web.server import run
 
@@ -43,7 +43,7 @@ if w3c_dir:
         for line in Path(w3c_dir, f"data{n}.nt").read_text().splitlines():
             if line.strip():
                 nquads += (line.rstrip().rstrip(".").rstrip() + f" {graph} .\\n").encode()
-store = OxigraphStore()
+store = MemoryStore()
 store.replace_all(nquads)
 run(create_app(settings, store=store), settings)
 """

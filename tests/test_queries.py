@@ -415,7 +415,7 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
 PREFIX scomm: <https://w3id.org/scomm-kg/ontology#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-<graph/ice-brochure-2010> {
+<graph/test-year-only-denial> {
   <id/statement/test-year-only-denial> a scomm:Statement ;
     rdfs:label "A denial dated only by its year (2010)"@en ;
     scomm:denies <id/proposition/local-jurisdictions-can-opt-out> ;
@@ -424,6 +424,9 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
     scomm:earliestDate "2010-01-01"^^xsd:date ;
     scomm:latestDate "2010-12-31"^^xsd:date ;
     schema:text "jurisdictions cannot opt out"@en .
+  # A graph of its own (a named graph holds one source), described as the brochure's is.
+  <graph/test-year-only-denial> prov:wasDerivedFrom <id/document/secure-communities-backgrounder> ;
+    scomm:citedSource <id/document/ice-brochure-2010> .
 }
 """
 

@@ -19,7 +19,7 @@ from scomm_kg.web import create_app, server
 BAD_FACT = """BASE <https://w3id.org/scomm-kg/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-<graph/backgrounder> {
+<graph/a-bad-fact> {
   <id/event/secure-communities-launch> dcterms:date "2008-13"^^xsd:gYearMonth .
 }
 """
@@ -96,6 +96,12 @@ class FailingStore(GraphStore):
 
     def replace_all(self, nquads):
         pass
+
+    def held_sources(self):
+        return {}
+
+    def load(self, sources, progress=None):
+        raise EngineError("cannot write")
 
     def graph_sizes(self):
         return {}

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scomm_kg.store import ForbiddenQuery, OxigraphStore, QuerySyntaxError, ResultTooLarge
+from scomm_kg.store import (
+    DiskStore,
+    ForbiddenQuery,
+    MemoryStore,
+    QuerySyntaxError,
+    ResultTooLarge,
+)
 
 NQUADS = b"""<http://ex.org/a> <http://ex.org/p> "1" <http://ex.org/g1> .
 <http://ex.org/b> <http://ex.org/p> "2" <http://ex.org/g2> .
@@ -16,7 +22,7 @@ NQUADS = b"""<http://ex.org/a> <http://ex.org/p> "1" <http://ex.org/g1> .
 
 @pytest.fixture
 def small():
-    store = OxigraphStore()
+    store = MemoryStore()
     store.replace_all(NQUADS)
     return store
 
@@ -150,10 +156,10 @@ def test_replacing_the_data_drops_the_old(small):
 
 
 def test_an_on_disk_store_keeps_its_data(tmp_path):
-    first = OxigraphStore(tmp_path / "store")
+    first = DiskStore(tmp_path / "store")
     first.replace_all(NQUADS)
     del first
-    again = OxigraphStore(tmp_path / "store")
+    again = DiskStore(tmp_path / "store")
     assert len(again.query("SELECT ?s { ?s ?p ?o }").rows) == 2
 
 
@@ -178,12 +184,12 @@ def test_the_version_changes_whenever_the_data_changes(small):
 
 
 def test_an_empty_store_has_a_version_too():
-    assert OxigraphStore().version.digest == hashlib.sha256(b"").hexdigest()
+    assert MemoryStore().version.digest == hashlib.sha256(b"").hexdigest()
 
 
 def test_an_on_disk_store_opened_again_has_a_version_of_its_data(tmp_path):
-    first = OxigraphStore(tmp_path / "store")
+    first = DiskStore(tmp_path / "store")
     first.replace_all(NQUADS)
     del first
-    again = OxigraphStore(tmp_path / "store")
+    again = DiskStore(tmp_path / "store")
     assert again.version.digest != hashlib.sha256(b"").hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pyshacl
 
-from . import __version__, loader, resources, validate
+from . import __version__, loader, resources, store, validate
 from .settings import Settings
-from .store import GraphStore, OxigraphStore
+from .store import GraphStore, Source
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,21 @@ def _remember(stamp: Path) -> None:
 
 
 def open_store(settings: Settings) -> GraphStore:
-    """An empty store of the configured kind."""
-    if settings.store == "memory":
-        return OxigraphStore()
-    return OxigraphStore(Path(settings.store))
+    """The store the settings name (memory, a directory or a SPARQL endpoint's URL), as is."""
+    return store.open_store(
+        settings.store,
+        union=settings.union_default_graph,
+        update_url=settings.store_update_url,
+        timeout=settings.store_timeout,
+    )
+
+
+def stale_sources(target: GraphStore, files: list[Path], base_iri: str) -> list[Source]:
+    """The files ``target`` does not hold unchanged, read as sources to load."""
+    held = target.held_sources()
+    sources = [loader.read_source(path, base_iri) for path in files]
+    store.graphs_replaced(sources, {})  # two of them filling one graph is refused here
+    return [source for source in sources if held.get(source.name) != source.sha256]
 
 
 def build_store(
@@ -79,29 +91,52 @@ def build_store(
     *,
     check: bool = True,
     on_validation: Callable[[ValidationStep], None] | None = None,
+    on_load: Callable[[list[Source]], Callable[[int], None] | None] | None = None,
+    files: list[Path] | None = None,
 ) -> GraphStore:
-    """Load the shipped ontology and data plus ``settings.data``, validate, fill a store.
+    """The configured store, holding the shipped ontology and data plus ``settings.data``.
 
-    With ``check`` the store is only filled when the data conforms; otherwise InvalidData.
-    ``on_validation`` hears each step of the validation, for a caller that shows progress.
+    A store that holds those files unchanged already (an on-disk or remote one loaded
+    before) is returned as it is: nothing is read again or validated again. Otherwise the
+    files it lacks are validated (with ``check``, together with the others; InvalidData when
+    they do not conform) and loaded, each replacing what an earlier version of it loaded.
+    ``on_validation`` hears each step of the validation; ``on_load`` is told the sources about
+    to be loaded and may return a progress callback (triples written).
     """
-    files = loader.default_files() + list(settings.data)
-    loaded = loader.load(files, settings.base_iri)
+    files = loader.default_files() + list(settings.data) if files is None else files
+    target = open_store(settings)
+    stale = stale_sources(target, files, settings.base_iri)
+    if not stale:
+        return target
     if check:
-        tell = on_validation or (lambda step: None)
-        stamp = _validation_stamp(settings, files)
-        if stamp is not None and stamp.exists():
-            tell(ValidationStep("cached", len(files)))
-        else:
-            tell(ValidationStep("started", len(files)))
-            started = time.perf_counter()
-            report = validate.validate(loaded, settings.base_iri, extra_sources=settings.sources)
-            seconds = time.perf_counter() - started
-            tell(ValidationStep("finished", len(files), seconds, report.conforms))
-            if not report.conforms:
-                raise InvalidData(report)
-            if stamp is not None:
-                _remember(stamp)
-    store = open_store(settings)
-    store.replace_all(loaded.nquads())
-    return store
+        _validate(settings, files, on_validation or (lambda step: None))
+    progress = on_load(stale) if on_load is not None else None
+    target.load(stale, progress)
+    return target
+
+
+def _validate(settings: Settings, files: list[Path], tell) -> None:
+    stamp = _validation_stamp(settings, files)
+    if stamp is not None and stamp.exists():
+        tell(ValidationStep("cached", len(files)))
+        return
+    loaded = loader.load(files, settings.base_iri)
+    tell(ValidationStep("started", len(files)))
+    started = time.perf_counter()
+    report = validate.validate(loaded, settings.base_iri, extra_sources=settings.sources)
+    seconds = time.perf_counter() - started
+    tell(ValidationStep("finished", len(files), seconds, report.conforms))
+    if not report.conforms:
+        raise InvalidData(report)
+    if stamp is not None:
+        _remember(stamp)
+
+
+def held_data(settings: Settings, paths: list[Path]) -> tuple[list[Path], loader.LoadedData]:
+    """What the configured store holds, plus ``paths``, read as the validator reads files."""
+    held = open_store(settings).dump("nquads")
+    with tempfile.TemporaryDirectory(prefix="scomm-kg-validate-") as folder:
+        dump = Path(folder) / "store.nq"
+        dump.write_bytes(held)
+        files = [dump, *paths]
+        return files, loader.load(files, settings.base_iri)

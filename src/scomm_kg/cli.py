@@ -25,7 +25,7 @@ from .service import QueryRequest, QueryService, formats_for, result_kind
 from .serving.isolation import IsolationUnavailable
 from .serving.pool import AnswerTooLarge, PoolBusy, PoolStartFailed, QueryTimeout, WorkerCrashed
 from .settings import Settings
-from .store import GraphStore, QueryError
+from .store import GraphStore, QueryError, StoreUnavailable
 
 TABLE_CELL_WIDTH = 60
 KIND_NAMES = {"select": "a SELECT", "ask": "an ASK", "graph": "a CONSTRUCT or DESCRIBE"}
@@ -42,6 +42,16 @@ format_option = click.option(
     help="A table, or a result format: "
     f"{' '.join(f.name for f in TABULAR_FORMATS)} for SELECT and ASK, "
     f"{' '.join(f.name for f in GRAPH_FORMATS)} for CONSTRUCT and DESCRIBE.",
+)
+
+
+# One --store option for every command that reads the graph.
+store_option = click.option(
+    "--store",
+    default=None,
+    metavar="STORE",
+    help="'memory', a directory (on-disk store) or a SPARQL endpoint's http(s):// URL "
+    "[SCOMM_STORE; memory].",
 )
 
 
@@ -68,16 +78,21 @@ def main() -> None:
     show_default=True,
     help="How to print the report.",
 )
-def validate_command(paths: tuple[Path, ...], output: str) -> None:
+@store_option
+def validate_command(paths: tuple[Path, ...], output: str, store: str | None) -> None:
     """Validate the shipped ontology and data, plus PATHS, against the SHACL shapes.
 
-    Exits 0 when the data conforms, 1 when any shape is violated, 2 when a file cannot be read.
+    With --store, validate what that store holds instead (plus PATHS). Exits 0 when the data
+    conforms, 1 when any shape is violated, 2 when a file or the store cannot be read.
     """
-    settings = _settings()
-    files = loader.default_files() + list(paths)
+    settings = _settings(store=store)
     try:
-        loaded = loader.load(files, settings.base_iri)
-    except loader.LoadError as error:
+        if store is None:
+            files = loader.default_files() + list(paths)
+            loaded = loader.load(files, settings.base_iri)
+        else:
+            files, loaded = build.held_data(settings, list(paths))
+    except (loader.LoadError, StoreUnavailable) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     _say_validation(build.ValidationStep("started", len(files)))
@@ -89,6 +104,80 @@ def validate_command(paths: tuple[Path, ...], output: str) -> None:
         {"text": report.text, "json": report.json, "turtle": report.turtle}[output](), nl=False
     )
     sys.exit(0 if report.conforms else 1)
+
+
+@main.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--store",
+    required=True,
+    metavar="STORE",
+    help="A directory (on-disk store) or a SPARQL endpoint's http(s):// URL to load into.",
+)
+@click.option(
+    "--update-url",
+    default=None,
+    help="A remote store's SPARQL Update URL, if not its query URL [SCOMM_STORE_UPDATE_URL].",
+)
+def load_command(paths: tuple[Path, ...], store: str, update_url: str | None) -> None:
+    """Validate the shipped ontology and data plus PATHS and load them into STORE.
+
+    Idempotent: a file the store already holds unchanged is skipped, and a file loaded again
+    after a change replaces the graphs it filled, never adds to them. Prints a summary.
+    """
+    if store == "memory":
+        raise click.UsageError(
+            "--store memory holds nothing after the command ends; name a "
+            "directory or a SPARQL endpoint's URL"
+        )
+    settings = _settings(store=store, store_update_url=update_url, data=paths or None)
+    started = time.perf_counter()
+    loading: dict = {}
+    with _refusing_bad_data("nothing was loaded"), _store_errors():
+        build.build_store(
+            settings, on_validation=_say_validation, on_load=lambda s: _progress(s, loading)
+        ).close()
+    if "bar" in loading:
+        loading["bar"].close()
+    sources = loading.get("sources", [])
+    files = len(loader.default_files()) + len(settings.data)
+    skipped = files - len(sources)
+    if not sources:
+        click.echo(f"{target_label(store)} holds all {files} files unchanged: nothing to load")
+        return
+    seconds = time.perf_counter() - started
+    triples = sum(s.triples for s in sources)
+    graphs = len({g for s in sources for g in s.graphs})
+    click.echo(
+        f"loaded {len(sources)} file(s) into {target_label(store)}: {graphs} graphs, "
+        f"{triples} triples in {seconds:.1f}s ({triples / max(seconds, 1e-9):,.0f} triples/s); "
+        f"{skipped} file(s) unchanged, skipped"
+    )
+
+
+def target_label(store: str) -> str:
+    return store if "://" in store else f"the store in {store}"
+
+
+def _progress(sources, loading: dict):
+    """A progress bar over the triples of ``sources``, on stderr; its update callback."""
+    from tqdm import tqdm
+
+    loading["sources"] = sources
+    total = sum(source.triples for source in sources)
+    bar = tqdm(total=total, unit=" triples", unit_scale=True, desc="loading", file=sys.stderr)
+    loading["bar"] = bar
+    return bar.update
+
+
+@contextmanager
+def _store_errors():
+    """Exit 2 with the reason when the store cannot be opened, reached or written."""
+    try:
+        yield
+    except (StoreUnavailable, ValueError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
 
 
 @main.command("queries")
@@ -107,7 +196,8 @@ def queries_command() -> None:
     "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter (repeatable)."
 )
 @format_option
-def query_command(name: str, params: tuple[str, ...], output: str) -> None:
+@store_option
+def query_command(name: str, params: tuple[str, ...], output: str, store: str | None) -> None:
     """Run the canned query NAME (see `scomm-kg queries`) on the validated graph.
 
     Exits 2 when a parameter is wrong, including an IRI that names nothing in the graph (with
@@ -121,7 +211,7 @@ def query_command(name: str, params: tuple[str, ...], output: str) -> None:
         if key in values:
             raise click.UsageError(f"give each parameter once: {key} came more than once")
         values[key] = value
-    settings = _settings()
+    settings = _settings(store=store)
     try:
         query = queries.get(name)
         bindings = queries.bind(query, values, settings.base_iri)
@@ -139,10 +229,11 @@ def query_command(name: str, params: tuple[str, ...], output: str) -> None:
 @main.command("sparql")
 @click.argument("query")
 @format_option
-def sparql_command(query: str, output: str) -> None:
+@store_option
+def sparql_command(query: str, output: str, store: str | None) -> None:
     """Run a SPARQL QUERY (or '-' to read it from standard input) on the validated graph."""
     text = sys.stdin.read() if query == "-" else query
-    _run_and_print(_settings(), QueryRequest(text), output)
+    _run_and_print(_settings(store=store), QueryRequest(text), output)
 
 
 def _run_and_print(
@@ -235,9 +326,7 @@ def fmt_command(paths: tuple[Path, ...], check: bool) -> None:
 @click.option("--host", default=None, help="Address to listen on [SCOMM_HOST; 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port to listen on [SCOMM_PORT; 8080].")
 @click.option("--workers", type=int, default=None, help="Worker processes [SCOMM_WORKERS; 4].")
-@click.option(
-    "--store", default=None, help="'memory', or a directory for an on-disk store [SCOMM_STORE]."
-)
+@store_option
 @click.option(
     "--base-iri", default=None, help="Base IRI of the graph's resources [SCOMM_BASE_IRI]."
 )
@@ -281,10 +370,11 @@ def serve_command(data: tuple[Path, ...], **options) -> None:
     is_flag=True,
     help="Leave out the dataset's VoID/DCAT description (a graph of its own otherwise).",
 )
-def export_command(output: str, data_only: bool) -> None:
+@store_option
+def export_command(output: str, data_only: bool, store: str | None) -> None:
     """Print the whole validated dataset (every named graph, and its VoID/DCAT description):
     TriG, N-Quads or JSON-LD; Turtle is the merge of the graphs, without their names."""
-    settings = _settings()
+    settings = _settings(store=store)
     store = _store(settings)
     dump = export.dataset(store, output, settings.base_iri, with_description=not data_only)
     sys.stdout.buffer.write(dump)
@@ -292,8 +382,15 @@ def export_command(output: str, data_only: bool) -> None:
 
 def _store(settings: Settings, consequence: str = "fix it first (scomm-kg validate)"):
     """The validated store, saying on stderr what validation is doing meanwhile."""
-    with _refusing_bad_data(consequence):
-        return build.build_store(settings, on_validation=_say_validation)
+    with _refusing_bad_data(consequence), _store_errors():
+        return build.build_store(settings, on_validation=_say_validation, on_load=_say_loading)
+
+
+def _say_loading(sources) -> None:
+    """One line on stderr when a command loads many triples: it takes seconds."""
+    triples = sum(source.triples for source in sources)
+    if triples >= 100_000:
+        click.echo(f"loading {triples} triples…", err=True)
 
 
 def _say_validation(step: build.ValidationStep) -> None:

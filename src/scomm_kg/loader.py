@@ -8,6 +8,7 @@ are rewritten to the configured base, so one set of files serves any deployment.
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import OWL, RDF
@@ -22,6 +24,7 @@ from rdflib.term import Node
 
 from . import resources
 from .namespaces import DEFAULT_BASE_IRI, ONTOLOGY_IRI
+from .store import Source
 
 DATASET_FORMATS = {".trig": "trig", ".nq": "nquads"}
 GRAPH_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
@@ -161,6 +164,98 @@ def _rebaser(base_iri: str):
             text = str(term)
             if text.startswith(DEFAULT_BASE_IRI) and not text.startswith(keep):
                 return URIRef(base_iri + text[len(DEFAULT_BASE_IRI) :])
+        return term
+
+    return rebase
+
+
+# --- Files as a store loads them ------------------------------------------------------------
+
+# pyoxigraph reads these fast; the others (JSON-LD, RDF/XML: small, hand-written files) are
+# read by rdflib, as for validation.
+_ENGINE_FORMATS = {
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ttl": ox.RdfFormat.TURTLE,
+}
+_OWL_ONTOLOGY = (ox.NamedNode(str(RDF.type)), ox.NamedNode(str(OWL.Ontology)))
+
+
+def source_name(path: Path) -> str:
+    """How a store remembers a file: its path in the project, or else its absolute path."""
+    try:
+        return str(path.resolve().relative_to(resources.project_root()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def read_source(path: Path, base_iri: str = DEFAULT_BASE_IRI) -> Source:
+    """One file as a store loads it: its quads as N-Quads, the graphs they fill, a digest.
+
+    The graphs follow `load`'s rules (a Turtle ontology in the graph of its IRI, other graph
+    files in the default graph); the digest covers the bytes and the base IRI, since the
+    same bytes give other IRIs under another base. Blank nodes get labels of their own, so
+    that two files' ``_:b0`` stay two nodes.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as error:
+        raise LoadError(f"{path}: no such file") from error
+    except OSError as error:
+        raise LoadError(f"{path}: {error}") from error
+    if not data.strip():
+        raise LoadError(f"{path}: the file is empty")
+    digest = hashlib.sha256(data + b"\0" + base_iri.encode()).hexdigest()
+    suffix = path.suffix.lower()
+    if suffix in _ENGINE_FORMATS:
+        try:
+            quads = list(
+                ox.parse(
+                    data,
+                    format=_ENGINE_FORMATS[suffix],
+                    base_iri=path.resolve().as_uri(),
+                    rename_blank_nodes=True,
+                )
+            )
+        except SyntaxError as error:
+            raise LoadError(f"{path}: {_parser_message(error)}") from error
+    else:
+        quads = list(ox.parse(_rdflib_nquads(path), format=ox.RdfFormat.N_QUADS))
+    if not quads:
+        raise LoadError(f"{path}: the file is empty: it holds no triples")
+    if suffix not in DATASET_FORMATS:
+        ontologies = {q.subject for q in quads if (q.predicate, q.object) == _OWL_ONTOLOGY}
+        if len(ontologies) == 1:
+            name = next(iter(ontologies))
+            quads = [ox.Quad(q.subject, q.predicate, q.object, name) for q in quads]
+    if base_iri != DEFAULT_BASE_IRI:
+        rebase = _engine_rebaser(base_iri)
+        quads = [ox.Quad(*(rebase(t) for t in q)) for q in quads]
+    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return Source(source_name(path), digest, nquads, tuple(graphs), len(quads))
+
+
+def _rdflib_nquads(path: Path) -> bytes:
+    dataset = Dataset()
+    for s, p, o, graph_name in _parse(path):
+        target = DATASET_DEFAULT_GRAPH_ID if graph_name is None else graph_name
+        dataset.graph(target).add((s, p, o))
+    with rdflib_quietly():
+        return dataset.serialize(format="nquads", encoding="utf-8")
+
+
+def _engine_rebaser(base_iri: str):
+    """`_rebaser` for pyoxigraph terms."""
+    keep = str(ONTOLOGY_IRI)
+
+    def rebase(term):
+        if isinstance(term, ox.NamedNode):
+            text = term.value
+            if text.startswith(DEFAULT_BASE_IRI) and not text.startswith(keep):
+                return ox.NamedNode(base_iri + text[len(DEFAULT_BASE_IRI) :])
         return term
 
     return rebase

@@ -28,8 +28,23 @@ class Settings:
     )
     store: str = _setting(
         "memory",
-        "Where the graph is kept: 'memory' (embedded, the default) or a directory path for an "
-        "on-disk Oxigraph store.",
+        "Where the graph is kept: 'memory' (embedded, the default), a directory (an on-disk "
+        "store, loaded once and ready at once afterwards), or the http(s):// URL of a SPARQL "
+        "1.1 server's query endpoint.",
+    )
+    store_update_url: str = _setting(
+        "",
+        "A remote store's SPARQL Update endpoint, where `scomm-kg load` writes (default: the "
+        "query URL).",
+    )
+    store_timeout: float = _setting(
+        60.0, "Seconds a remote store may take to answer one request before it fails."
+    )
+    union_default_graph: str = _setting(
+        "auto",
+        "How an embedded store holds the union default graph: 'view' (no copy; a triple that "
+        "k graphs hold matches k times), 'merged' (a copy, each triple once) or 'auto' (view "
+        "when no triple sits in two graphs, merged otherwise).",
     )
     data: tuple[Path, ...] = _setting(
         (),
@@ -173,7 +188,12 @@ class Settings:
                 )
         if self.result_cache_mb < 0:
             raise ValueError(f"result_cache_mb must not be negative, not {self.result_cache_mb}")
-        for name in ("query_timeout", "reserved_timeout", "client_timeout"):
+        if self.union_default_graph not in ("auto", "merged", "view"):
+            raise ValueError(
+                f"union_default_graph must be auto, merged or view, not "
+                f"{self.union_default_graph!r}"
+            )
+        for name in ("query_timeout", "reserved_timeout", "client_timeout", "store_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
         not_negative = ("queue_length", "reserved_queue_length", "memory_budget_mb")

@@ -1,0 +1,174 @@
+"""The persistent backend: pyoxigraph's on-disk (RocksDB) store in a directory.
+
+Load once, start at once afterwards: the directory holds the engine's files (``oxigraph/``)
+and a manifest (``scomm-kg.json``) of the sources loaded, with the SHA-256 of their bytes, the
+graphs they fill and how the union default graph is held. A source the manifest lists with the
+same digest is not read, validated or loaded again. The manifest says ``loading`` while a load
+writes, so that a store a killed load left half-written is refused rather than served.
+
+Forked query workers do not use the parent's engine (its files and threads): each reopens the
+directory read-only (`in_worker`), and the operating system's page cache holds the data once
+for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import (
+    DataVersion,
+    GraphStore,
+    HeldSource,
+    LoadSummary,
+    Source,
+    StoreUnavailable,
+    graphs_replaced,
+)
+from .embedded import EmbeddedStore, bulk_load, check_union_mode, hold_union
+
+MANIFEST = "scomm-kg.json"
+ENGINE_DIR = "oxigraph"
+MANIFEST_FORMAT = 1
+
+
+class DiskStore(EmbeddedStore):
+    def __init__(self, path: Path, union: str = "auto", *, read_only: bool = False):
+        self.path = Path(path)
+        self._union = check_union_mode(union)
+        manifest = _read_manifest(self.path)
+        if manifest.get("state") == "loading":
+            raise StoreUnavailable(
+                f"the store in {self.path} was left half-written by a load that did not finish "
+                f"({', '.join(manifest.get('loading', [])) or 'unknown sources'}); remove the "
+                f"directory and load it again"
+            )
+        self._held = {
+            name: HeldSource(entry["sha256"], tuple(entry["graphs"]), entry["triples"])
+            for name, entry in manifest.get("sources", {}).items()
+        }
+        self._merged = manifest.get("union") == "merged"
+        loaded = manifest.get("loaded")
+        self._version = DataVersion.of_sources(
+            self.held_sources(), datetime.fromisoformat(loaded) if loaded else None
+        )
+        engine_dir = self.path / ENGINE_DIR
+        try:
+            if read_only:
+                self._engine = ox.Store.read_only(str(engine_dir))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._engine = ox.Store(str(engine_dir))
+        except OSError as error:
+            raise StoreUnavailable(f"cannot open the store in {self.path}: {error}") from error
+
+    @property
+    def version(self) -> DataVersion:
+        return self._version
+
+    def held_sources(self) -> dict[str, str]:
+        return {name: held.sha256 for name, held in self._held.items()}
+
+    def in_worker(self) -> GraphStore:
+        return DiskStore(self.path, self._union, read_only=True)
+
+    def close(self) -> None:
+        # pyoxigraph closes the engine when its last reference goes.
+        del self._engine
+
+    def replace_all(self, nquads: bytes) -> None:
+        self._write(["(all)"], lambda: self._replace_all(nquads))
+        graphs = {q.graph_name.value for q in self._engine.quads_for_pattern(None, None, None)}
+        self._held = {"(all)": HeldSource(DataVersion.of(nquads).digest, tuple(sorted(graphs)), 0)}
+        self._version = DataVersion.of_sources(self.held_sources())
+        self._save_manifest()
+
+    def _replace_all(self, nquads: bytes) -> None:
+        self._engine.clear()
+        self._engine.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+
+    def load(
+        self, sources: Sequence[Source], progress: Callable[[int], None] | None = None
+    ) -> LoadSummary:
+        for source in sources:
+            if not source.graphs:
+                raise ValueError(
+                    f"{source.name}: triples outside any named graph have no source; an "
+                    f"on-disk store keeps named graphs only"
+                )
+        started = time.perf_counter()
+
+        def write() -> None:
+            for graph in sorted(graphs_replaced(sources, self._held)):
+                self._engine.remove_graph(ox.NamedNode(graph))
+            for source in sources:
+                bulk_load(self._engine, source.nquads, progress)
+
+        self._write([source.name for source in sources], write)
+        self._held.update({source.name: HeldSource.of(source) for source in sources})
+        self._version = DataVersion.of_sources(self.held_sources())
+        self._save_manifest()
+        return LoadSummary.of(sources, time.perf_counter() - started)
+
+    def _write(self, names: list[str], write: Callable[[], None]) -> None:
+        """Run ``write`` with the manifest saying so, then hold the union again."""
+        self._save_manifest(loading=names)
+        self._engine.clear_graph(ox.DefaultGraph())
+        write()
+        self._merged = hold_union(self._engine, self._union)
+        self._engine.flush()
+        self._engine.optimize()
+
+    def _save_manifest(self, loading: list[str] | None = None) -> None:
+        body = {
+            "format": MANIFEST_FORMAT,
+            "state": "loading" if loading is not None else "ready",
+            "union": "merged" if self._merged else "view",
+            "loaded": self._version.loaded.isoformat(),
+            "sources": {
+                name: {"sha256": held.sha256, "graphs": list(held.graphs), "triples": held.triples}
+                for name, held in sorted(self._held.items())
+            },
+        }
+        if loading is not None:
+            body["loading"] = loading
+        _write_atomically(self.path / MANIFEST, json.dumps(body, indent=2) + "\n")
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        text = (path / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise StoreUnavailable(f"cannot read {path / MANIFEST}: {error}") from error
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StoreUnavailable(f"{path / MANIFEST} is not a scomm-kg manifest: {error}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise StoreUnavailable(
+            f"{path / MANIFEST} is not a scomm-kg manifest of format {MANIFEST_FORMAT}"
+        )
+    return manifest
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file, fsync and rename: a reader sees the old or the new."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

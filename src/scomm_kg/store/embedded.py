@@ -1,0 +1,148 @@
+"""What the two embedded backends share: pyoxigraph's engine, and how it holds the union.
+
+The union default graph is an RDF merge, a set: a triple two sources both state is one triple
+of it. pyoxigraph can evaluate a query over the union of the named graphs without a copy of
+them (``use_default_graph_as_union``), but that union is a bag: a triple held by two graphs
+matches twice. So the store holds the union in one of two ways, the ``union`` setting:
+
+- ``view``: no copy; a query without a dataset of its own runs over the union of the named
+  graphs as the engine evaluates it. A triple that k graphs hold matches k times.
+- ``merged``: the union materialized in the engine's default graph, each triple once: the
+  exact RDF merge, for about three times the memory at a million triples (measured in
+  benchmarks/stores.py).
+- ``auto`` (the default): ``view`` when no triple sits in two graphs, which is then exact,
+  and ``merged`` otherwise. Which one a store chose is in ``union_mode``.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from .. import parse_errors, querytext
+from ..results import AskResult, GraphResult, QueryResult, SelectResult
+from . import EngineError, GraphStore, InvalidGraphName, QuerySyntaxError, ResultTooLarge
+
+UNION_MODES = ("auto", "merged", "view")
+_MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+_SHARED_TRIPLE = "ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }"
+# Progress is reported after each slice of about this many bytes of N-Quads: fewer, larger
+# slices load faster (pyoxigraph writes sorted files per call), more show more progress.
+LOAD_SLICE_BYTES = 64 * 1024 * 1024
+
+
+def check_union_mode(union: str) -> str:
+    if union not in UNION_MODES:
+        raise ValueError(f"union must be one of {', '.join(UNION_MODES)}, not {union!r}")
+    return union
+
+
+class EmbeddedStore(GraphStore):
+    """A store whose engine is a pyoxigraph Store in this process."""
+
+    _engine: ox.Store
+    _merged: bool
+
+    @property
+    def union_mode(self) -> str:
+        """``merged`` or ``view``: how this store holds the union default graph now."""
+        return "merged" if self._merged else "view"
+
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
+        default_graphs, named_graphs = dataset
+        # Oxigraph lets a PREFIX declared in the query override one of these.
+        options: dict = {"base_iri": base_iri, "prefixes": dict(prefixes)}
+        if default_graphs is not None or named_graphs is not None:
+            options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
+            options["named_graphs"] = [_graph_name(g) for g in named_graphs or ()]
+        elif not self._merged and not querytext.names_dataset(sparql):
+            # The engine's union option would override a FROM of the query's own.
+            options["use_default_graph_as_union"] = True
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): v for k, v in bindings.items()}
+        try:
+            answer = self._engine.query(sparql, **options)
+            return _collect(answer, row_limit)
+        except SyntaxError as error:
+            diagnosis = parse_errors.explain(sparql, str(error), prefixes)
+            raise QuerySyntaxError(*diagnosis) from error
+        except (OSError, RuntimeError, ValueError, TypeError) as error:
+            raise EngineError(str(error)) from error
+
+    def graph_sizes(self) -> dict[str, int]:
+        answer = self._engine.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        return {row["g"].value: int(row["n"].value) for row in answer}
+
+    def default_graph_size(self) -> int:
+        if self._merged:
+            answer = self._engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        else:
+            # In view mode no triple sits in two graphs unless the setting forced the view.
+            answer = self._engine.query(
+                "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
+                use_default_graph_as_union=True,
+            )
+        return int(next(iter(answer))["n"].value)
+
+    def dump(self, format_name: str) -> bytes:
+        formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+        if format_name not in formats:
+            raise ValueError(f"cannot dump a dataset as {format_name!r}: use nquads or trig")
+        # The named graphs only: a merged default graph is their union, derived on loading.
+        named = (q for q in self._engine if not isinstance(q.graph_name, ox.DefaultGraph))
+        return ox.serialize(named, format=formats[format_name])
+
+
+def hold_union(engine: ox.Store, union: str) -> bool:
+    """Set up the union default graph in ``engine`` as ``union`` says; True when merged.
+
+    The engine's default graph must hold no union materialized earlier.
+    """
+    merged = union == "merged" or (union == "auto" and bool(engine.query(_SHARED_TRIPLE)))
+    if merged:
+        engine.update(_MATERIALIZE_UNION)
+    return merged
+
+
+def bulk_load(engine: ox.Store, nquads: bytes, progress=None) -> None:
+    """Load N-Quads into ``engine`` in slices, telling ``progress`` the triples of each.
+
+    N-Quads is line-based, so slices cut at line ends are each valid; blank node labels are
+    kept as written, so a node that two slices mention stays one node.
+    """
+    start = 0
+    while start < len(nquads):
+        end = nquads.find(b"\n", start + LOAD_SLICE_BYTES) + 1 or len(nquads)
+        piece = nquads[start:end]
+        engine.bulk_load(piece, format=ox.RdfFormat.N_QUADS)
+        if progress is not None:
+            progress(piece.count(b"\n"))
+        start = end
+
+
+def _graph_name(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
+
+
+def _collect(answer, row_limit: int | None) -> QueryResult:
+    """Turn pyoxigraph's lazy answer into a result object, enforcing the row cap."""
+    if isinstance(answer, ox.QueryBoolean):
+        return AskResult(bool(answer))
+    if isinstance(answer, ox.QuerySolutions):
+        variables = tuple(v.value for v in answer.variables)
+        rows = []
+        for solution in answer:
+            if row_limit is not None and len(rows) >= row_limit:
+                raise ResultTooLarge(row_limit)
+            rows.append({name: solution[name] for name in variables if solution[name] is not None})
+        return SelectResult(variables, tuple(rows))
+    triples = []
+    for triple in answer:
+        if row_limit is not None and len(triples) >= row_limit:
+            raise ResultTooLarge(row_limit)
+        triples.append(triple)
+    return GraphResult(tuple(triples))

@@ -1,0 +1,303 @@
+"""The remote backend: any SPARQL 1.1 server, over the SPARQL Protocol.
+
+The store setting is the ``http(s)://`` URL of the server's query endpoint; writes go to its
+update endpoint (the ``store_update_url`` setting; by default the query URL, as most servers
+take both at one URL). Requests go through ``requests`` with a timeout and retries of
+connection failures (never of a query the server answered with an error).
+
+The project's graphs on a server are listed in a graph of their own, the manifest
+(``MANIFEST_GRAPH``), with each source's SHA-256 as an embedded store keeps them. A query that
+names no dataset of its own is sent with that list as its dataset (``default-graph-uri`` and
+``named-graph-uri`` for each graph): the union default graph of the project's graphs, whatever
+the server does with a query that names none (Virtuoso's holds its own system graphs; Oxigraph's
+server holds only its default graph unless started with ``--union-default-graph``). Like
+Oxigraph's union, a server's merge of several default graphs may repeat a triple two of them
+hold; the canned queries ask for DISTINCT where it matters.
+
+Bindings are sent as a VALUES block at the start of the query's WHERE group (SPARQL 1.1 has no
+substitution); terms are written by pyoxigraph, never pasted from text.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+import pyoxigraph as ox
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .. import querytext
+from ..results import QueryResult
+from . import (
+    DataVersion,
+    EngineError,
+    GraphStore,
+    HeldSource,
+    InvalidGraphName,
+    LoadSummary,
+    QuerySyntaxError,
+    Source,
+    StoreUnavailable,
+    graphs_replaced,
+)
+from .embedded import _collect
+
+MANIFEST_GRAPH = "urn:scomm-kg:manifest"
+MANIFEST_PROPERTY = "urn:scomm-kg:manifest-json"
+MANIFEST_FORMAT = 1
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+# Quads per INSERT DATA request; a graph's blank nodes never span two requests (see _insert).
+INSERT_BATCH = 20_000
+
+
+class RemoteStore(GraphStore):
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str = "",
+        graph_store_url: str = "",
+        timeout: float = 60.0,
+        retries: int = 3,
+    ):
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self.graph_store_url = graph_store_url
+        self.timeout = timeout
+        self._retries = retries
+        self._session = _session(retries)
+        self._held, loaded = self._read_manifest()
+        self._version = DataVersion.of_sources(self.held_sources(), loaded)
+
+    @property
+    def version(self) -> DataVersion:
+        return self._version
+
+    def in_worker(self) -> GraphStore:
+        # A forked worker must not share the parent's pooled connections.
+        self._session = _session(self._retries)
+        return self
+
+    def close(self) -> None:
+        self._session.close()
+
+    def held_sources(self) -> dict[str, str]:
+        return {name: held.sha256 for name, held in self._held.items()}
+
+    def graphs(self) -> list[str]:
+        """The project's graphs on the server, as the manifest lists them."""
+        return sorted({graph for held in self._held.values() for graph in held.graphs})
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
+        default_graphs, named_graphs = dataset
+        for graph in (*(default_graphs or ()), *(named_graphs or ())):
+            _check_graph(graph)
+        text = _with_prologue(sparql, prefixes, base_iri)
+        if bindings:
+            text = querytext.with_values(text, {k: str(v) for k, v in bindings.items()})
+        form = querytext.query_form(sparql)
+        fields: list[tuple[str, str]] = [("query", text)]
+        if default_graphs is not None or named_graphs is not None:
+            fields += [("default-graph-uri", g) for g in default_graphs or ()]
+            fields += [("named-graph-uri", g) for g in named_graphs or ()]
+        elif not querytext.names_dataset(sparql):
+            ours = self.graphs()
+            fields += [("default-graph-uri", g) for g in ours]
+            fields += [("named-graph-uri", g) for g in ours]
+        accept = NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_JSON
+        response = self._post(self.query_url, fields, accept)
+        if response.status_code == 400:
+            raise QuerySyntaxError(f"the SPARQL server refused the query: {_reason(response)}")
+        if response.status_code != 200:
+            raise EngineError(
+                f"the SPARQL server answered {response.status_code}: {_reason(response)}"
+            )
+        try:
+            if accept == NTRIPLES:
+                answer = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+            else:
+                answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            return _collect(answer, row_limit)
+        except (SyntaxError, ValueError) as error:
+            raise EngineError(f"the SPARQL server's answer does not parse: {error}") from error
+
+    def graph_sizes(self) -> dict[str, int]:
+        rows = self.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        ).rows
+        return {row["g"].value: int(row["n"].value) for row in rows}
+
+    def default_graph_size(self) -> int:
+        query = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
+        return int(self.query(query).rows[0]["n"].value)
+
+    def dump(self, format_name: str) -> bytes:
+        formats = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
+        if format_name not in formats:
+            raise ValueError(f"cannot dump a dataset as {format_name!r}: use nquads or trig")
+        rows = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }").rows
+        quads = (ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)
+        return ox.serialize(quads, format=formats[format_name])
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def replace_all(self, nquads: bytes) -> None:
+        graphs = sorted({q.graph_name.value for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)})
+        source = Source("(all)", DataVersion.of(nquads).digest, nquads, tuple(graphs), 0)
+        self._update(" ;\n".join(f"DROP SILENT GRAPH {_iri(g)}" for g in self.graphs()))
+        self._held = {}
+        self.load([source])
+
+    def load(
+        self, sources: Sequence[Source], progress: Callable[[int], None] | None = None
+    ) -> LoadSummary:
+        started = time.perf_counter()
+        for source in sources:
+            if not source.graphs:
+                raise ValueError(
+                    f"{source.name}: triples outside any named graph have no source; a remote "
+                    f"store keeps named graphs only"
+                )
+        replaced = graphs_replaced(sources, self._held)
+        self._update(" ;\n".join(f"DROP SILENT GRAPH {_iri(g)}" for g in sorted(replaced)))
+        for source in sources:
+            self._insert(source.nquads, progress)
+        self._held.update({source.name: HeldSource.of(source) for source in sources})
+        self._version = DataVersion.of_sources(self.held_sources())
+        self._write_manifest()
+        return LoadSummary.of(sources, time.perf_counter() - started)
+
+    def _insert(self, nquads: bytes, progress) -> None:
+        """INSERT DATA in batches of whole graphs, so that no blank node spans two requests.
+
+        A request's blank nodes are fresh for that request; a graph's quads stay together.
+        """
+        by_graph: dict[str, list[ox.Triple]] = {}
+        for quad in ox.parse(nquads, format=ox.RdfFormat.N_QUADS):
+            by_graph.setdefault(quad.graph_name.value, []).append(quad.triple)
+        batch: list[tuple[str, list[ox.Triple]]] = []
+        size = 0
+        for graph, triples in by_graph.items():
+            if batch and size + len(triples) > INSERT_BATCH:
+                self._insert_batch(batch, size, progress)
+                batch, size = [], 0
+            batch.append((graph, triples))
+            size += len(triples)
+        if batch:
+            self._insert_batch(batch, size, progress)
+
+    def _insert_batch(self, batch: list[tuple[str, list[ox.Triple]]], size: int, progress):
+        blocks = [
+            f"GRAPH {_iri(graph)} {{\n"
+            f"{ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode('utf-8')}}}"
+            for graph, triples in batch
+        ]
+        self._update("INSERT DATA {\n" + "\n".join(blocks) + "\n}")
+        if progress is not None:
+            progress(size)
+
+    def _update(self, update: str) -> None:
+        if not update:
+            return
+        response = self._post(self.update_url, [("update", update)], "*/*")
+        if response.status_code not in (200, 204):
+            raise StoreUnavailable(
+                f"the SPARQL server at {self.update_url} refused an update "
+                f"({response.status_code}): {_reason(response)}"
+            )
+
+    def _post(self, url: str, fields: list[tuple[str, str]], accept: str) -> requests.Response:
+        try:
+            return self._session.post(
+                url, data=fields, headers={"Accept": accept}, timeout=self.timeout
+            )
+        except requests.Timeout as error:
+            raise EngineError(f"the SPARQL server at {url} did not answer in time") from error
+        except requests.RequestException as error:
+            raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {error}") from error
+
+    # --- the manifest -----------------------------------------------------------------------
+
+    def _read_manifest(self) -> tuple[dict[str, HeldSource], datetime | None]:
+        graph, property_ = _iri(MANIFEST_GRAPH), _iri(MANIFEST_PROPERTY)
+        query = f"SELECT ?json WHERE {{ GRAPH {graph} {{ ?m {property_} ?json }} }}"
+        response = self._post(self.query_url, [("query", query)], RESULTS_JSON)
+        if response.status_code != 200:
+            raise StoreUnavailable(
+                f"the SPARQL server at {self.query_url} answered {response.status_code} to a "
+                f"query: {_reason(response)}"
+            )
+        try:
+            rows = list(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+        except (SyntaxError, ValueError) as error:
+            raise StoreUnavailable(
+                f"{self.query_url} does not answer as a SPARQL endpoint: {error}"
+            ) from error
+        if not rows:
+            return {}, None
+        manifest = json.loads(rows[0]["json"].value)
+        if manifest.get("format") != MANIFEST_FORMAT:
+            raise StoreUnavailable(f"the manifest at {self.query_url} is of an unknown format")
+        held = {
+            name: HeldSource(entry["sha256"], tuple(entry["graphs"]), entry["triples"])
+            for name, entry in manifest["sources"].items()
+        }
+        return held, datetime.fromisoformat(manifest["loaded"])
+
+    def _write_manifest(self) -> None:
+        body = {
+            "format": MANIFEST_FORMAT,
+            "loaded": self._version.loaded.isoformat(),
+            "sources": {
+                name: {"sha256": held.sha256, "graphs": list(held.graphs), "triples": held.triples}
+                for name, held in sorted(self._held.items())
+            },
+        }
+        literal = ox.Literal(json.dumps(body, sort_keys=True))
+        graph = _iri(MANIFEST_GRAPH)
+        self._update(
+            f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{ {graph} "
+            f"{_iri(MANIFEST_PROPERTY)} {literal} }} }}"
+        )
+
+
+def _session(retries: int) -> requests.Session:
+    session = requests.Session()
+    # Connection failures only: a POST the server answered is never sent twice.
+    retry = Retry(total=retries, connect=retries, read=0, status=0, backoff_factor=0.2)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+def _iri(iri: str) -> str:
+    """An IRI as SPARQL writes it, by pyoxigraph, which refuses one that is not an IRI."""
+    return str(_check_graph(iri))
+
+
+def _check_graph(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
+
+
+def _with_prologue(sparql: str, prefixes: Mapping[str, str], base_iri: str | None) -> str:
+    """The query with the service's prefixes (and base) declared before its own prologue.
+
+    A PREFIX of the query's own, declared after, wins, as it does in the embedded engine.
+    """
+    lines = [f"BASE {_iri(base_iri)}"] if base_iri else []
+    lines += [f"PREFIX {name}: {_iri(iri)}" for name, iri in prefixes.items()]
+    return "\n".join([*lines, sparql])
+
+
+def _reason(response: requests.Response) -> str:
+    return " ".join(response.text.split())[:500] or response.reason

@@ -1,0 +1,297 @@
+"""The three backends behind one interface: how each holds the union, loads and reloads.
+
+A curator loads sources into a store that keeps them (a directory, a SPARQL server), starts
+again without reloading, reloads a changed source without doubling it, and gets the same
+answers from every backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from scomm_kg import querytext
+from scomm_kg.store import (
+    DiskStore,
+    MemoryStore,
+    Source,
+    StoreUnavailable,
+    open_store,
+)
+
+G1, G2 = "http://ex.org/g1", "http://ex.org/g2"
+SHARED = b'<http://ex.org/a> <http://ex.org/p> "1" <http://ex.org/g1> .\n'
+FIRST = SHARED + b'<http://ex.org/b> <http://ex.org/p> "2" <http://ex.org/g1> .\n'
+SECOND = b'<http://ex.org/a> <http://ex.org/p> "1" <http://ex.org/g2> .\n'
+CHANGED = b'<http://ex.org/c> <http://ex.org/p> "3" <http://ex.org/g1> .\n'
+
+
+def source(name: str, nquads: bytes, graphs: tuple[str, ...]) -> Source:
+    import hashlib
+
+    return Source(name, hashlib.sha256(nquads).hexdigest(), nquads, graphs, nquads.count(b"\n"))
+
+
+def subjects(store, query="SELECT ?s { ?s ?p ?o }") -> list[str]:
+    return sorted(row["s"].value for row in store.query(query).rows)
+
+
+# --- the union default graph -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("union", ["auto", "merged"])
+def test_a_triple_two_graphs_hold_is_one_triple_of_the_union_unless_the_view_is_forced(union):
+    store = MemoryStore(union=union)
+    store.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    assert store.union_mode == "merged"
+    assert subjects(store) == ["http://ex.org/a", "http://ex.org/b"]
+    assert store.default_graph_size() == 2
+
+
+def test_the_view_repeats_a_shared_triple_and_distinct_gives_it_once():
+    store = MemoryStore(union="view")
+    store.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    assert store.union_mode == "view"
+    assert subjects(store) == ["http://ex.org/a", "http://ex.org/a", "http://ex.org/b"]
+    distinct = "SELECT DISTINCT ?s ?p ?o { ?s ?p ?o }"
+    assert subjects(store, distinct) == ["http://ex.org/a", "http://ex.org/b"]
+    assert store.default_graph_size() == 2
+
+
+def test_without_shared_triples_auto_keeps_no_copy_and_is_exact():
+    store = MemoryStore()
+    store.load([source("one", FIRST, (G1,))])
+    assert store.union_mode == "view"
+    assert subjects(store) == ["http://ex.org/a", "http://ex.org/b"]
+
+
+def test_in_the_view_a_from_of_the_query_still_selects_its_graph():
+    store = MemoryStore(union="view")
+    store.load([source("one", FIRST, (G1,)), source("two", CHANGED.replace(b"g1", b"g2"), (G2,))])
+    assert subjects(store, f"SELECT ?s FROM <{G2}> {{ ?s ?p ?o }}") == ["http://ex.org/c"]
+    assert subjects(store, f"SELECT ?s FROM NAMED <{G2}> {{ ?s ?p ?o }}") == []
+
+
+def test_an_unknown_union_mode_is_refused():
+    with pytest.raises(ValueError, match="union must be one of auto, merged, view"):
+        MemoryStore(union="sometimes")
+
+
+# --- loading is idempotent ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "disk"])
+def embedded(request, tmp_path):
+    return MemoryStore() if request.param == "memory" else DiskStore(tmp_path / "store")
+
+
+def test_loading_a_source_again_replaces_its_graphs(embedded):
+    embedded.load([source("one", FIRST, (G1,))])
+    embedded.load([source("one", FIRST, (G1,))])
+    assert embedded.graph_sizes() == {G1: 2}
+    embedded.load([source("one", CHANGED, (G1,))])
+    assert subjects(embedded) == ["http://ex.org/c"]
+    assert embedded.held_sources() == {"one": source("one", CHANGED, (G1,)).sha256}
+
+
+def test_a_source_that_moved_to_another_graph_leaves_nothing_in_the_old_one(embedded):
+    embedded.load([source("one", FIRST, (G1,))])
+    embedded.load([source("one", SECOND, (G2,))])
+    assert embedded.graph_sizes() == {G2: 1}
+
+
+def test_loading_one_source_keeps_the_others(embedded):
+    embedded.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    embedded.load([source("one", CHANGED, (G1,))])
+    assert embedded.graph_sizes() == {G1: 1, G2: 1}
+
+
+def test_progress_hears_every_triple_written(embedded):
+    heard = []
+    summary = embedded.load([source("one", FIRST, (G1,))], heard.append)
+    assert sum(heard) == 2
+    assert (summary.sources, summary.graphs, summary.triples) == (1, 1, 2)
+
+
+def test_the_version_changes_with_the_data_and_not_otherwise(embedded):
+    embedded.load([source("one", FIRST, (G1,))])
+    first = embedded.version.digest
+    embedded.load([source("one", FIRST, (G1,))])
+    assert embedded.version.digest == first
+    embedded.load([source("one", CHANGED, (G1,))])
+    assert embedded.version.digest != first
+
+
+# --- the on-disk store -------------------------------------------------------------------------
+
+
+def test_a_disk_store_opened_again_holds_its_sources_and_version(tmp_path):
+    first = DiskStore(tmp_path / "store")
+    first.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    version = first.version
+    first.close()
+    again = DiskStore(tmp_path / "store")
+    assert again.held_sources() == first.held_sources()
+    assert again.version == version
+    assert again.union_mode == "merged"
+    assert subjects(again) == ["http://ex.org/a", "http://ex.org/b"]
+
+
+def test_a_disk_store_a_killed_load_left_half_written_is_refused(tmp_path):
+    store = DiskStore(tmp_path / "store")
+    store.load([source("one", FIRST, (G1,))])
+    manifest = json.loads((tmp_path / "store" / "scomm-kg.json").read_text())
+    manifest.update(state="loading", loading=["two"])
+    (tmp_path / "store" / "scomm-kg.json").write_text(json.dumps(manifest))
+    store.close()
+    with pytest.raises(StoreUnavailable, match="half-written by a load that did not finish"):
+        DiskStore(tmp_path / "store")
+
+
+def test_a_directory_with_a_foreign_manifest_is_refused(tmp_path):
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "scomm-kg.json").write_text("[1, 2]")
+    with pytest.raises(StoreUnavailable, match="not a scomm-kg manifest"):
+        DiskStore(tmp_path / "store")
+
+
+def test_a_disk_store_refuses_triples_outside_a_named_graph(tmp_path):
+    store = DiskStore(tmp_path / "store")
+    with pytest.raises(ValueError, match="outside any named graph"):
+        store.load([source("loose", b'<http://ex.org/a> <http://ex.org/p> "1" .\n', ())])
+    assert store.graph_sizes() == {}
+
+
+def test_a_query_worker_reads_a_disk_store_through_its_own_read_only_handle(tmp_path):
+    store = DiskStore(tmp_path / "store")
+    store.load([source("one", FIRST, (G1,))])
+    worker = store.in_worker()
+    assert worker is not store and worker.version == store.version
+    assert subjects(worker) == ["http://ex.org/a", "http://ex.org/b"]
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [("ftp://example.org/sparql", "a store is 'memory', a directory, or the http")],
+)
+def test_a_store_setting_of_no_known_kind_is_refused(location, message):
+    with pytest.raises(StoreUnavailable, match=message):
+        open_store(location)
+
+
+# --- VALUES for engines without substitution ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "SELECT ?x WHERE { ?x ?p ?o }",
+            "SELECT ?x WHERE { VALUES (?p) { (<http://ex.org/p>) }  ?x ?p ?o }",
+        ),
+        (
+            "SELECT ?x { { SELECT ?x WHERE { ?x ?p ?o } } }",
+            "SELECT ?x { VALUES (?p) { (<http://ex.org/p>) }  { SELECT ?x WHERE { ?x ?p ?o } } }",
+        ),
+        (
+            "CONSTRUCT { ?x ?p 1 } WHERE { ?x ?p ?o }",
+            "CONSTRUCT { ?x ?p 1 } WHERE { VALUES (?p) { (<http://ex.org/p>) }  ?x ?p ?o }",
+        ),
+        (
+            "# WHERE {\nASK { ?x ?p '{' }",
+            "# WHERE {\nASK { VALUES (?p) { (<http://ex.org/p>) }  ?x ?p '{' }",
+        ),
+    ],
+)
+def test_bindings_become_a_values_row_at_the_start_of_the_where_group(query, expected):
+    assert querytext.with_values(query, {"p": "<http://ex.org/p>"}) == expected
+
+
+def test_a_query_with_no_where_group_cannot_take_values():
+    with pytest.raises(querytext.NoPatternForValues):
+        querytext.with_values("DESCRIBE <http://ex.org/a>", {"p": "<http://ex.org/p>"})
+
+
+# --- a remote store: a live Oxigraph server ----------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def oxigraph_server(tmp_path):
+    """A throw-away `oxigraph serve` on a loopback port: its query and update URLs."""
+    command = Path(sys.executable).with_name("oxigraph")
+    if not command.exists():
+        pytest.skip("the `oxigraph` server is not installed (pip install oxigraph)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(command), "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{base}/query", params={"query": "ASK {}"}, timeout=2).ok:
+                    break
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail(f"oxigraph serve did not start: {process.stderr.read().decode()}")
+            time.sleep(0.1)
+        yield f"{base}/query", f"{base}/update"
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stderr.close()
+
+
+def test_a_remote_store_loads_reloads_and_answers_as_an_embedded_one(oxigraph_server):
+    query_url, update_url = oxigraph_server
+    remote = open_store(query_url, update_url=update_url)
+    assert remote.held_sources() == {}
+    remote.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    remote.load([source("one", FIRST, (G1,))])
+    assert remote.graph_sizes() == {G1: 2, G2: 1}
+    # The dataset is the project's graphs: the manifest graph never shows.
+    assert subjects(remote, "SELECT DISTINCT ?s { ?s ?p ?o }") == [
+        "http://ex.org/a",
+        "http://ex.org/b",
+    ]
+    assert remote.default_graph_size() == 2
+    # Another client opening the same server sees what was loaded, by the manifest.
+    again = open_store(query_url, update_url=update_url)
+    assert again.held_sources() == remote.held_sources()
+    assert again.version.digest == remote.version.digest
+
+
+def test_a_remote_store_takes_bindings_datasets_and_dumps(oxigraph_server):
+    import pyoxigraph as ox
+
+    query_url, update_url = oxigraph_server
+    remote = open_store(query_url, update_url=update_url)
+    remote.load([source("one", FIRST, (G1,)), source("two", CHANGED.replace(b"g1", b"g2"), (G2,))])
+    bound = remote.query("SELECT ?s WHERE { ?s ?p ?o }", bindings={"o": ox.Literal("3")}).rows
+    assert [row["s"].value for row in bound] == ["http://ex.org/c"]
+    only = remote.query("SELECT ?s WHERE { ?s ?p ?o }", default_graphs=[G2]).rows
+    assert [row["s"].value for row in only] == ["http://ex.org/c"]
+    assert subjects(remote, f"SELECT ?s FROM <{G2}> {{ ?s ?p ?o }}") == ["http://ex.org/c"]
+    dumped = set(ox.parse(remote.dump("nquads"), format=ox.RdfFormat.N_QUADS))
+    assert len(dumped) == 3 and {q.graph_name.value for q in dumped} == {G1, G2}
+
+
+def test_a_remote_store_that_is_not_there_is_a_clear_error():
+    with pytest.raises(StoreUnavailable, match="cannot reach the SPARQL server"):
+        open_store(f"http://127.0.0.1:{_free_port()}/query", timeout=2)
