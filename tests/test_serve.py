@@ -97,7 +97,7 @@ class FailingStore(GraphStore):
     def replace_all(self, nquads):
         pass
 
-    def held_sources(self):
+    def held(self):
         return {}
 
     def load(self, sources, progress=None):

@@ -295,3 +295,56 @@ def test_a_remote_store_takes_bindings_datasets_and_dumps(oxigraph_server):
 def test_a_remote_store_that_is_not_there_is_a_clear_error():
     with pytest.raises(StoreUnavailable, match="cannot reach the SPARQL server"):
         open_store(f"http://127.0.0.1:{_free_port()}/query", timeout=2)
+
+
+def test_the_server_serves_a_remote_store_within_its_lanes_deadline(oxigraph_server, tmp_path):
+    """scomm-kg serve over an Oxigraph server: pages and queries, and a runaway query stopped
+    at the lane's deadline while the server keeps answering others."""
+    import os
+
+    query_url, update_url = oxigraph_server
+    environment = {
+        **os.environ,
+        "SCOMM_STORE": query_url,
+        "SCOMM_STORE_UPDATE_URL": update_url,
+        "SCOMM_QUERY_TIMEOUT": "2",
+        "SCOMM_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    command = Path(sys.executable).with_name("scomm-kg")
+    loaded = subprocess.run(
+        [str(command), "load", "--store", query_url, "--update-url", update_url],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(command), "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(requests.ConnectionError):
+                if requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).ok:
+                    break
+            assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+            time.sleep(0.2)
+        attempts = requests.get(f"{base}/queries/opt-out-attempts", timeout=30)
+        assert attempts.status_code == 200 and len(attempts.json()["results"]["bindings"]) == 7
+        page = requests.get(f"{base}/page/person/janet-napolitano", timeout=30)
+        assert page.status_code == 200 and "Janet Napolitano" in page.text
+        runaway = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+        started = time.monotonic()
+        stopped = requests.get(f"{base}/sparql", params={"query": runaway}, timeout=60)
+        assert stopped.status_code in (503, 504), stopped.text
+        assert time.monotonic() - started < 10
+        assert requests.get(f"{base}/sparql", params={"query": "ASK {}"}, timeout=5).ok
+    finally:
+        server.terminate()
+        server.wait(30)

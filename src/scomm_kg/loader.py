@@ -199,15 +199,10 @@ def read_source(path: Path, base_iri: str = DEFAULT_BASE_IRI) -> Source:
     that two files' ``_:b0`` stay two nodes.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as error:
-        raise LoadError(f"{path}: no such file") from error
-    except OSError as error:
-        raise LoadError(f"{path}: {error}") from error
+    data = _read(path)
     if not data.strip():
         raise LoadError(f"{path}: the file is empty")
-    digest = hashlib.sha256(data + b"\0" + base_iri.encode()).hexdigest()
+    digest = _digest(data, base_iri)
     suffix = path.suffix.lower()
     if suffix in _ENGINE_FORMATS:
         try:
@@ -236,6 +231,24 @@ def read_source(path: Path, base_iri: str = DEFAULT_BASE_IRI) -> Source:
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
     nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     return Source(source_name(path), digest, nquads, tuple(graphs), len(quads))
+
+
+def source_digest(path: Path, base_iri: str = DEFAULT_BASE_IRI) -> str:
+    """The digest `read_source` gives the file, without parsing it."""
+    return _digest(_read(Path(path)), base_iri)
+
+
+def _digest(data: bytes, base_iri: str) -> str:
+    return hashlib.sha256(data + b"\0" + base_iri.encode()).hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as error:
+        raise LoadError(f"{path}: no such file") from error
+    except OSError as error:
+        raise LoadError(f"{path}: {error}") from error
 
 
 def _rdflib_nquads(path: Path) -> bytes:

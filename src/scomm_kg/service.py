@@ -32,6 +32,7 @@ from .results import (
 )
 from .serving.budget import ClientBudgets
 from .serving.pool import GENERAL, RESERVED, InlineExecutor, Lane, QueryPool
+from .serving.remote_lanes import RemoteLanes
 from .settings import Settings
 from .store import GraphStore, QueryError, QuerySyntaxError, Term
 
@@ -117,8 +118,11 @@ class QueryService:
         self.store = store
         self.settings = settings
         self.prefixes: Mapping[str, str] = PREFIXES
-        self.executor: QueryPool | InlineExecutor
-        if isolate:
+        self.executor: QueryPool | InlineExecutor | RemoteLanes
+        if isolate and store.runs_queries_remotely:
+            # Queries run on the server: nothing to fork, and a forked worker has no network.
+            self.executor = RemoteLanes(lanes(settings))
+        elif isolate:
             self.executor = query_pool(store, settings).start()
             if self.executor.isolation == "none":
                 log.warning("query_isolation=none: only the SERVICE guard keeps queries offline")
@@ -215,17 +219,21 @@ class QueryService:
                 self.budgets.charge(client, time.monotonic() - started)
 
 
-def query_pool(store: GraphStore, settings: Settings) -> QueryPool:
-    """The pool (not started) that the settings describe, its workers holding ``store``."""
-    lanes = {
+def lanes(settings: Settings) -> dict[str, Lane]:
+    """The lanes the settings describe: their workers, deadlines and queues."""
+    return {
         GENERAL: Lane(settings.workers, settings.query_timeout, settings.queue_length),
         RESERVED: Lane(
             settings.reserved_workers, settings.reserved_timeout, settings.reserved_queue_length
         ),
     }
+
+
+def query_pool(store: GraphStore, settings: Settings) -> QueryPool:
+    """The pool (not started) that the settings describe, its workers holding ``store``."""
     return QueryPool(
         store,
-        lanes,
+        lanes(settings),
         memory_budget_mb=settings.memory_budget_mb,
         max_answer_bytes=settings.max_answer_bytes,
         isolation_mode=settings.query_isolation,

@@ -246,8 +246,12 @@ class GraphStore(ABC):
         """Replace the whole dataset with the given N-Quads, readers never seeing a mix."""
 
     @abstractmethod
+    def held(self) -> dict[str, HeldSource]:
+        """The sources the store holds, by name: their digests and the graphs they fill."""
+
     def held_sources(self) -> dict[str, str]:
         """The sources the store holds: name → SHA-256 of the bytes they were loaded from."""
+        return {name: source.sha256 for name, source in self.held().items()}
 
     @abstractmethod
     def load(
@@ -260,6 +264,11 @@ class GraphStore(ABC):
 
     def close(self) -> None:  # noqa: B027 (most stores hold nothing to release)
         """Release what the store holds open (files, connections); it is not used after."""
+
+    @property
+    def runs_queries_remotely(self) -> bool:
+        """Whether queries are evaluated by another server (not in a forked worker here)."""
+        return False
 
     def in_worker(self) -> GraphStore:
         """The store as a forked query worker should use it (by default: itself).

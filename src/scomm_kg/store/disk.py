@@ -72,8 +72,8 @@ class DiskStore(EmbeddedStore):
     def version(self) -> DataVersion:
         return self._version
 
-    def held_sources(self) -> dict[str, str]:
-        return {name: held.sha256 for name, held in self._held.items()}
+    def held(self) -> dict[str, HeldSource]:
+        return dict(self._held)
 
     def in_worker(self) -> GraphStore:
         return DiskStore(self.path, self._union, read_only=True)

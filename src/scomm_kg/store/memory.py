@@ -29,8 +29,8 @@ class MemoryStore(EmbeddedStore):
     def version(self) -> DataVersion:
         return self._version
 
-    def held_sources(self) -> dict[str, str]:
-        return {name: source.sha256 for name, source in self._held.items()}
+    def held(self) -> dict[str, HeldSource]:
+        return dict(self._held)
 
     def replace_all(self, nquads: bytes) -> None:
         fresh = ox.Store()

@@ -20,9 +20,12 @@ substitution); terms are written by pyoxigraph, never pasted from text.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 
 import pyoxigraph as ox
@@ -55,6 +58,24 @@ NTRIPLES = "application/n-triples"
 INSERT_BATCH = 20_000
 
 
+# The time left to the query being run, set by its executor (serving/remote_lanes.py).
+_TIME_LEFT: ContextVar[float | None] = ContextVar("remote_time_left", default=None)
+
+
+@contextlib.contextmanager
+def request_timeout(seconds: float) -> Iterator[None]:
+    """Requests made within wait at most ``seconds`` (or the store's timeout, if shorter)."""
+    token = _TIME_LEFT.set(seconds)
+    try:
+        yield
+    finally:
+        _TIME_LEFT.reset(token)
+
+
+class RemoteTimeout(EngineError):
+    """The server did not answer within the time the query had."""
+
+
 class RemoteStore(GraphStore):
     def __init__(
         self,
@@ -70,7 +91,7 @@ class RemoteStore(GraphStore):
         self.graph_store_url = graph_store_url
         self.timeout = timeout
         self._retries = retries
-        self._session = _session(retries)
+        self._sessions: tuple[int, requests.Session] | None = None
         self._held, loaded = self._read_manifest()
         self._version = DataVersion.of_sources(self.held_sources(), loaded)
 
@@ -78,16 +99,22 @@ class RemoteStore(GraphStore):
     def version(self) -> DataVersion:
         return self._version
 
-    def in_worker(self) -> GraphStore:
-        # A forked worker must not share the parent's pooled connections.
-        self._session = _session(self._retries)
-        return self
+    @property
+    def runs_queries_remotely(self) -> bool:
+        return True
+
+    def _session(self) -> requests.Session:
+        """This process's session: a forked process never uses its parent's connections."""
+        if self._sessions is None or self._sessions[0] != os.getpid():
+            self._sessions = (os.getpid(), _session(self._retries))
+        return self._sessions[1]
 
     def close(self) -> None:
-        self._session.close()
+        if self._sessions is not None and self._sessions[0] == os.getpid():
+            self._sessions[1].close()
 
-    def held_sources(self) -> dict[str, str]:
-        return {name: held.sha256 for name, held in self._held.items()}
+    def held(self) -> dict[str, HeldSource]:
+        return dict(self._held)
 
     def graphs(self) -> list[str]:
         """The project's graphs on the server, as the manifest lists them."""
@@ -214,12 +241,16 @@ class RemoteStore(GraphStore):
             )
 
     def _post(self, url: str, fields: list[tuple[str, str]], accept: str) -> requests.Response:
+        left = _TIME_LEFT.get()
+        timeout = self.timeout if left is None else min(left, self.timeout)
         try:
-            return self._session.post(
-                url, data=fields, headers={"Accept": accept}, timeout=self.timeout
+            return self._session().post(
+                url, data=fields, headers={"Accept": accept}, timeout=timeout
             )
         except requests.Timeout as error:
-            raise EngineError(f"the SPARQL server at {url} did not answer in time") from error
+            raise RemoteTimeout(
+                f"the SPARQL server at {url} did not answer within {timeout:g} s"
+            ) from error
         except requests.RequestException as error:
             raise StoreUnavailable(f"cannot reach the SPARQL server at {url}: {error}") from error
 
