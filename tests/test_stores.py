@@ -170,12 +170,20 @@ def test_a_disk_store_refuses_triples_outside_a_named_graph(tmp_path):
     assert store.graph_sizes() == {}
 
 
-def test_a_query_worker_reads_a_disk_store_through_its_own_read_only_handle(tmp_path):
+def test_a_forked_process_reads_a_disk_store_through_a_handle_of_its_own(tmp_path):
+    import os
+
     store = DiskStore(tmp_path / "store")
     store.load([source("one", FIRST, (G1,))])
-    worker = store.in_worker()
-    assert worker is not store and worker.version == store.version
-    assert subjects(worker) == ["http://ex.org/a", "http://ex.org/b"]
+    assert subjects(store) == ["http://ex.org/a", "http://ex.org/b"]
+    parent_handle = store._engine
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        fresh = store._engine is not parent_handle
+        os._exit(0 if fresh and len(subjects(store)) == 2 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store._engine is parent_handle, "the parent keeps its own"
 
 
 @pytest.mark.parametrize(

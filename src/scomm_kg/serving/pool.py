@@ -667,10 +667,6 @@ def _raise_stop(signum, frame) -> None:
 def _worker_loop(pool: QueryPool, control: socket.socket, manager: int) -> int:
     """Serve jobs from the manager until it goes; the exit code."""
     die_with_parent(manager)
-    # A store that holds open files reopens them for this process (GraphStore.in_worker).
-    reopen = getattr(pool.state, "in_worker", None)
-    if reopen is not None:
-        pool.state = reopen()
     # Nothing a worker runs may keep it alive: the default action for every stop signal.
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(signum, signal.SIG_DFL)

@@ -270,14 +270,6 @@ class GraphStore(ABC):
         """Whether queries are evaluated by another server (not in a forked worker here)."""
         return False
 
-    def in_worker(self) -> GraphStore:
-        """The store as a forked query worker should use it (by default: itself).
-
-        A store that holds open files or threads reopens them here: a forked child must not
-        use its parent's.
-        """
-        return self
-
     @abstractmethod
     def graph_sizes(self) -> dict[str, int]:
         """Triples per named graph, by graph IRI."""

@@ -6,9 +6,10 @@ graphs they fill and how the union default graph is held. A source the manifest 
 same digest is not read, validated or loaded again. The manifest says ``loading`` while a load
 writes, so that a store a killed load left half-written is refused rather than served.
 
-Forked query workers do not use the parent's engine (its files and threads): each reopens the
-directory read-only (`in_worker`), and the operating system's page cache holds the data once
-for all of them.
+No process reads through a handle that writes: a load opens a writing handle and closes it
+when done (its background threads finished), and each process, the query workers forked from
+the server included, reads through a read-only handle of its own, opened on first use. The
+operating system's page cache holds the data once for all of them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import pyoxigraph as ox
 
 from . import (
     DataVersion,
-    GraphStore,
     HeldSource,
     LoadSummary,
     Source,
@@ -39,7 +39,7 @@ MANIFEST_FORMAT = 1
 
 
 class DiskStore(EmbeddedStore):
-    def __init__(self, path: Path, union: str = "auto", *, read_only: bool = False):
+    def __init__(self, path: Path, union: str = "auto"):
         self.path = Path(path)
         self._union = check_union_mode(union)
         manifest = _read_manifest(self.path)
@@ -58,13 +58,29 @@ class DiskStore(EmbeddedStore):
         self._version = DataVersion.of_sources(
             self.held_sources(), datetime.fromisoformat(loaded) if loaded else None
         )
-        engine_dir = self.path / ENGINE_DIR
+        self._engine_dir = self.path / ENGINE_DIR
+        self._readers: tuple[int, ox.Store] | None = None
+        if not self._engine_dir.exists():
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._open_writer()  # creates the engine's files, then closes them
+
+    @property
+    def _engine(self) -> ox.Store:  # type: ignore[override]
+        """This process's read-only handle, opened on first use after a write or a fork.
+
+        Reading never uses a handle that writes: a writer runs background threads, and a
+        process forked while one of them holds a lock inherits that lock held forever.
+        """
+        if self._readers is None or self._readers[0] != os.getpid():
+            try:
+                self._readers = (os.getpid(), ox.Store.read_only(str(self._engine_dir)))
+            except OSError as error:
+                raise StoreUnavailable(f"cannot open the store in {self.path}: {error}") from error
+        return self._readers[1]
+
+    def _open_writer(self) -> ox.Store:
         try:
-            if read_only:
-                self._engine = ox.Store.read_only(str(engine_dir))
-            else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._engine = ox.Store(str(engine_dir))
+            return ox.Store(str(self._engine_dir))
         except OSError as error:
             raise StoreUnavailable(f"cannot open the store in {self.path}: {error}") from error
 
@@ -75,23 +91,21 @@ class DiskStore(EmbeddedStore):
     def held(self) -> dict[str, HeldSource]:
         return dict(self._held)
 
-    def in_worker(self) -> GraphStore:
-        return DiskStore(self.path, self._union, read_only=True)
-
     def close(self) -> None:
         # pyoxigraph closes the engine when its last reference goes.
-        del self._engine
+        self._readers = None
 
     def replace_all(self, nquads: bytes) -> None:
-        self._write(["(all)"], lambda: self._replace_all(nquads))
-        graphs = {q.graph_name.value for q in self._engine.quads_for_pattern(None, None, None)}
+        self._write(["(all)"], lambda writer: self._replace_all(writer, nquads))
+        graphs = {graph.value for graph in self._engine.named_graphs()}
         self._held = {"(all)": HeldSource(DataVersion.of(nquads).digest, tuple(sorted(graphs)), 0)}
         self._version = DataVersion.of_sources(self.held_sources())
         self._save_manifest()
 
-    def _replace_all(self, nquads: bytes) -> None:
-        self._engine.clear()
-        self._engine.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
+    @staticmethod
+    def _replace_all(writer: ox.Store, nquads: bytes) -> None:
+        writer.clear()
+        writer.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
 
     def load(
         self, sources: Sequence[Source], progress: Callable[[int], None] | None = None
@@ -104,11 +118,13 @@ class DiskStore(EmbeddedStore):
                 )
         started = time.perf_counter()
 
-        def write() -> None:
-            for graph in sorted(graphs_replaced(sources, self._held)):
-                self._engine.remove_graph(ox.NamedNode(graph))
+        replaced = graphs_replaced(sources, self._held)
+
+        def write(writer: ox.Store) -> None:
+            for graph in sorted(replaced):
+                writer.remove_graph(ox.NamedNode(graph))
             for source in sources:
-                bulk_load(self._engine, source.nquads, progress)
+                bulk_load(writer, source.nquads, progress)
 
         self._write([source.name for source in sources], write)
         self._held.update({source.name: HeldSource.of(source) for source in sources})
@@ -116,14 +132,22 @@ class DiskStore(EmbeddedStore):
         self._save_manifest()
         return LoadSummary.of(sources, time.perf_counter() - started)
 
-    def _write(self, names: list[str], write: Callable[[], None]) -> None:
-        """Run ``write`` with the manifest saying so, then hold the union again."""
+    def _write(self, names: list[str], write: Callable[[ox.Store], None]) -> None:
+        """Run ``write`` on a writing handle, the manifest saying so, then hold the union again.
+
+        The handle is closed afterwards, its background work done, and readers reopen.
+        """
         self._save_manifest(loading=names)
-        self._engine.clear_graph(ox.DefaultGraph())
-        write()
-        self._merged = hold_union(self._engine, self._union)
-        self._engine.flush()
-        self._engine.optimize()
+        writer = self._open_writer()
+        try:
+            writer.clear_graph(ox.DefaultGraph())
+            write(writer)
+            self._merged = hold_union(writer, self._union)
+            writer.flush()
+            writer.optimize()
+        finally:
+            del writer
+            self._readers = None
 
     def _save_manifest(self, loading: list[str] | None = None) -> None:
         body = {
