@@ -12,6 +12,9 @@ must therefore be projected by the query's SELECT clause; an optional parameter 
 leaves its variable free, which usually means "all". In a FILTER, test an optional parameter
 with ``COALESCE(test, true)``: the engine folds ``BOUND(?param)`` to false before substituting.
 
+An engine that takes no bindings (a remote SPARQL server) gets the query from ``with_values``:
+each binding written in as a one-row VALUES block wherever the substitution would reach.
+
 An IRI parameter must name something in the graph: ``prepare`` binds the values, then asks the
 store whether each IRI occurs in any graph, and raises UnknownResource, with the nearest names
 the ``search`` query finds, if one does not. A mistyped speaker must not read as "said nothing".
@@ -31,7 +34,8 @@ import pyoxigraph as ox
 
 from . import resources
 from .namespaces import DEFAULT_BASE_IRI, PREFIXES, short_iri
-from .results import QueryResult
+from .results import QueryResult, term_syntax
+from .sparql_tokens import Token, tokenize
 from .store import GraphStore
 
 PARAM_KINDS = ("iri", "string", "date", "integer")
@@ -310,3 +314,125 @@ def run(
     query = get(name, directory)
     bindings = prepare(store, query, values or {}, base_iri)
     return store.query(query.text, bindings=bindings, prefixes=PREFIXES, row_limit=row_limit)
+
+
+# --- Bindings written into the query, for engines that take none ----------------------------
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass
+class _Scope:
+    """A query or sub-select: the variables it projects (None: all, as ASK and SELECT * do),
+    the token that opens its WHERE group and where that group ends in the text."""
+
+    projects: frozenset[str] | None
+    opening: Token
+    end: int
+    parent: _Scope | None = None
+    bound: frozenset[str] = frozenset()
+
+
+def with_values(sparql: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with each binding written in as a one-row VALUES block, for an engine that
+    takes no bindings; the same answers as Oxigraph's substitutions.
+
+    Those bind a variable of the query's projection (every variable of ASK, CONSTRUCT,
+    DESCRIBE or SELECT *) from the start of its evaluation, and inside each sub-select that
+    projects it too, through sub-selects that all do; a sub-select that does not project it
+    has a variable of that name of its own. So the block goes at the start of the WHERE group
+    of the query and of each such sub-select, where what follows in the group is joined with
+    it and its FILTERs see it bound. (A FILTER in a group nested deeper, not a sub-select,
+    still reads its own scope: no canned query tests a parameter there.)
+
+    The terms are written as N-Triples terms from the parsed values, never from raw text.
+    """
+    if not bindings:
+        return sparql
+    for name, term in bindings.items():
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise ValueError(f"not a variable name: {name!r}")
+        if not isinstance(term, ox.NamedNode | ox.Literal):
+            raise ValueError(f"?{name}: only an IRI or a literal can be written into a query")
+    tokens = tokenize(sparql)
+    scopes = _scopes(tokens)
+    if not scopes:
+        raise ValueError("the query has no WHERE group to bind its variables in")
+    top = scopes[0]
+    unprojected = sorted(set(bindings) - top.projects) if top.projects is not None else []
+    if unprojected:
+        names = ", ".join("?" + name for name in unprojected)
+        raise ValueError(f"the query does not project {names}, so it cannot be bound")
+    top.bound = frozenset(bindings)
+    for scope in scopes[1:]:
+        inherited = scope.parent.bound if scope.parent else frozenset()
+        scope.bound = inherited if scope.projects is None else inherited & scope.projects
+    text = sparql
+    for scope in sorted(scopes, key=lambda s: s.opening.start, reverse=True):
+        if not scope.bound:
+            continue
+        block = "".join(
+            f" VALUES ?{name} {{ {term_syntax(bindings[name])} }}" for name in sorted(scope.bound)
+        )
+        at = scope.opening.start + len(scope.opening.text)
+        text = text[:at] + block + text[at:]
+    return text
+
+
+def _scopes(tokens: list[Token]) -> list[_Scope]:
+    """The query's own scope, then each sub-select's, in the order they begin."""
+    words = [(i, t) for i, t in enumerate(tokens) if t.kind == "word"]
+    form = next((i for i, t in words if t.text.upper() not in ("PREFIX", "BASE")), None)
+    if form is None:
+        return []
+    starts = [form] + [i for i, t in words if i > form and t.text.upper() == "SELECT"]
+    scopes: list[_Scope] = []
+    for index in starts:
+        scope = _scope_at(tokens, index)
+        if scope is None:
+            continue
+        enclosing = [s for s in scopes if s.opening.start < tokens[index].start < s.end]
+        scope.parent = enclosing[-1] if enclosing else None
+        scopes.append(scope)
+    return scopes
+
+
+def _scope_at(tokens: list[Token], index: int) -> _Scope | None:
+    """The scope of the query form or SELECT at ``index``, or None if it has no WHERE group."""
+    form, depth = tokens[index].text.upper(), tokens[index].depth
+    groups = (i for i in range(index + 1, len(tokens)) if _opens_group(tokens[i], depth))
+    if form == "CONSTRUCT":
+        # CONSTRUCT WHERE { … } has one group; CONSTRUCT { template } … WHERE { … } two.
+        after = tokens[index + 1] if index + 1 < len(tokens) else None
+        if after is None or after.kind != "word" or after.text.upper() != "WHERE":
+            next(groups, None)
+    opening = next(groups, None)
+    if opening is None:
+        return None
+    closing = next(
+        (tokens[i] for i in range(opening + 1, len(tokens)) if _closes_group(tokens[i], depth)),
+        None,
+    )
+    end = closing.start if closing is not None else tokens[-1].start + len(tokens[-1].text)
+    projects = None
+    if form == "SELECT":
+        projection = tokens[index + 1 : opening]
+        if not any(t.text == "*" and t.depth == depth for t in projection):
+            projects = frozenset(
+                t.text[1:]
+                for position, t in enumerate(projection)
+                if t.kind == "var"
+                and (
+                    t.depth == depth
+                    or (position > 0 and projection[position - 1].text.upper() == "AS")
+                )
+            )
+    return _Scope(projects, tokens[opening], end)
+
+
+def _opens_group(token: Token, depth: int) -> bool:
+    return token.depth == depth and token.kind == "punct" and token.text == "{"
+
+
+def _closes_group(token: Token, depth: int) -> bool:
+    return token.depth == depth + 1 and token.kind == "punct" and token.text == "}"
