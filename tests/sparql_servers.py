@@ -11,7 +11,8 @@ How the union default graph is obtained differs:
 
 - Oxigraph's server is started with ``--union-default-graph``: a query with no dataset of its
   own sees every named graph (the store holds nothing else). Like the embedded engine's union
-  mode, it repeats a triple that two graphs both hold.
+  mode, it repeats a triple that two graphs both hold. Started without it
+  (``union_default_graph=False``), it is given our graphs in the protocol, as Virtuoso is.
 - Virtuoso's quad store also holds graphs of its own (its schemas, its server description), so
   the union of all graphs is not ours: each query names our graphs in the protocol, one
   ``default-graph-uri`` and one ``named-graph-uri`` per graph (``SparqlServer.dataset``).
@@ -101,8 +102,12 @@ def graph_names(nquads: bytes) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def oxigraph_server(nquads: bytes, directory: Path) -> Iterator[SparqlServer]:
-    """`oxigraph serve` on its own RocksDB store in ``directory``, bulk-loaded beforehand."""
+def oxigraph_server(
+    nquads: bytes, directory: Path, union_default_graph: bool = True
+) -> Iterator[SparqlServer]:
+    """`oxigraph serve` on its own RocksDB store in ``directory``, bulk-loaded beforehand;
+    with ``union_default_graph`` false, started without its union mode, so that queries name
+    our graphs in the protocol as on a server that has none."""
     binary = require("oxigraph", "pip install oxigraph, in the test extra")
     graphs = graph_names(nquads)
     location, data, log = directory / "store", directory / "data.nq", directory / "server.log"
@@ -122,7 +127,9 @@ def oxigraph_server(nquads: bytes, directory: Path) -> Iterator[SparqlServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-    with _running([*command, "--union-default-graph"], log) as process:
+    if union_default_graph:
+        command.append("--union-default-graph")
+    with _running(command, log) as process:
         _wait_for_answer(process, url + "/query", {}, log)
         yield SparqlServer(
             engine=version,
@@ -130,7 +137,7 @@ def oxigraph_server(nquads: bytes, directory: Path) -> Iterator[SparqlServer]:
             update_url=url + "/update",
             graph_store_url=url + "/store",
             graphs=graphs,
-            union="server",
+            union="server" if union_default_graph else "protocol",
             log=log,
         )
 

@@ -9,6 +9,7 @@ must give the embedded store's own rows, with the same reach as its bindings.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 
 import pyoxigraph as ox
@@ -237,6 +238,23 @@ def test_the_canned_query_gives_the_embedded_rows_on_the_server(
 def test_each_known_difference_names_a_server_and_a_case():
     for engine, case in KNOWN_DIFFERENCES:
         assert engine in SERVERS and case in CASE_IDS, (engine, case)
+
+
+def test_without_its_union_mode_oxigraph_is_given_our_graphs_in_the_protocol(embedded, tmp_path):
+    with oxigraph_server(embedded.dump("nquads"), tmp_path, union_default_graph=False) as server:
+        assert server.union == "protocol" and set(server.dataset()["default-graph-uri"]) == set(
+            embedded.graph_sizes()
+        )
+        without_dataset = dataclasses.replace(server, union="server")
+        (alone,) = select(without_dataset, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert alone["n"].value == "0"  # its default graph holds nothing of ours
+        (union,) = select(server, "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s ?p ?o }")
+        assert int(union["n"].value) == embedded.default_graph_size()
+        query = queries.get("statements-on-topic")
+        written = query.text_with_values(queries.bind(query, {"proposition": OPT_OUT}))
+        assert select(server, written) == embedded_rows(
+            embedded, "statements-on-topic", {"proposition": OPT_OUT}
+        )
 
 
 @pytest.mark.parametrize("engine", sorted(SERVERS))
