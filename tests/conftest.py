@@ -19,9 +19,12 @@ def loaded():
     return loader.load()
 
 
-# Which backend the `store` fixture holds the shipped graph in: `memory` (the default) or `disk`
-# (a throw-away directory); .ci/run runs the whole suite on each.
-STORE_KINDS = ("memory", "disk")
+# Which backend the `store` fixture holds the shipped graph in: `memory` (the default), `disk`
+# (a throw-away directory), or a throw-away SPARQL server loaded through the remote store:
+# `oxigraph` (its server in its union mode) or `virtuoso` (tests/sparql_servers.py).
+# .ci/run runs the whole suite on memory and disk, and the endpoint, canned-query and page
+# tests on the servers.
+STORE_KINDS = ("memory", "disk", "oxigraph", "virtuoso")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +33,24 @@ def store(tmp_path_factory):
     kind = os.environ.get("SCOMM_TEST_STORE", "memory")
     if kind not in STORE_KINDS:
         raise pytest.UsageError(f"SCOMM_TEST_STORE={kind!r}: use one of {', '.join(STORE_KINDS)}")
-    location = "memory" if kind == "memory" else str(tmp_path_factory.mktemp("store"))
-    held = build.build_store(Settings.from_env(store=location), check=False)
-    yield held
-    held.close()
+    if kind in ("memory", "disk"):
+        location = "memory" if kind == "memory" else str(tmp_path_factory.mktemp("store"))
+        held = build.build_store(Settings.from_env(store=location), check=False)
+        yield held
+        held.close()
+        return
+    import sparql_servers
+
+    start = {"oxigraph": sparql_servers.oxigraph_server, "virtuoso": sparql_servers.virtuoso_server}
+    # The server starts with the data loaded by its own tool; loading it again through the
+    # remote store replaces every graph and writes the manifest the store reads.
+    seed = loader.load().nquads()
+    with start[kind](seed, tmp_path_factory.mktemp(kind)) as server:
+        settings = Settings.from_env(
+            store=server.query_url,
+            store_update_url=server.update_url,
+            store_union="server" if server.union == "server" else "dataset",
+        )
+        held = build.build_store(settings, check=False)
+        yield held
+        held.close()

@@ -3,7 +3,7 @@
 Every canned query, with parameter values that give rows, is sent over plain HTTP (the SPARQL
 protocol, a POST form) to a live Oxigraph server and to a live Virtuoso, each holding the
 shipped data, and must give the rows the embedded store gives. Those servers take no bindings:
-the parameters are written into the query as VALUES blocks (queries.with_values), which first
+the parameters are written into the query as VALUES blocks (querybind.with_values), which first
 must give the embedded store's own rows, with the same reach as its bindings.
 """
 
@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from scomm_kg import build, queries
+from scomm_kg import build, queries, querybind
 from scomm_kg.namespaces import PREFIXES
 from scomm_kg.settings import Settings
 from sparql_servers import REQUIRE, SparqlServer, oxigraph_server, require, virtuoso_server
@@ -100,13 +100,13 @@ def test_a_sub_select_that_does_not_project_the_parameter_keeps_its_own_variable
     )
     two = ox.Literal("2", datatype=XSD_INTEGER)
     substituted = list(store.query(sparql, substitutions={ox.Variable("x"): two}))
-    written = list(store.query(queries.with_values(sparql, {"x": two})))
+    written = list(store.query(querybind.with_values(sparql, {"x": two})))
     assert [row["n"].value for row in written] == [row["n"].value for row in substituted] == ["3"]
     projecting = sparql.replace("SELECT (COUNT", "SELECT ?x (COUNT").replace(
         "} } }", "} GROUP BY ?x } }"
     )
     substituted = list(store.query(projecting, substitutions={ox.Variable("x"): two}))
-    written = list(store.query(queries.with_values(projecting, {"x": two})))
+    written = list(store.query(querybind.with_values(projecting, {"x": two})))
     assert [row["n"].value for row in written] == [row["n"].value for row in substituted] == ["2"]
 
 
@@ -129,18 +129,18 @@ def test_only_a_variable_read_in_expressions_is_taken_out():
     reads = (
         "SELECT ?x ?n WHERE { { SELECT ?s ?x WHERE { ?s ?p ?o FILTER(COALESCE(?o = ?x, true)) } } }"
     )
-    assert "SELECT ?s  WHERE" in queries.with_values(reads, {}, ["x"])
+    assert "SELECT ?s  WHERE" in querybind.with_values(reads, {}, ["x"])
     binds = "SELECT ?x WHERE { { SELECT ?s ?x WHERE { ?s ?p ?x } } }"
     bound_by_bind = "SELECT ?x WHERE { { SELECT ?s ?x WHERE { ?s ?p ?o BIND(?o AS ?x) } } }"
     alone = "SELECT ?x WHERE { { SELECT ?x WHERE { ?s ?p ?o FILTER(?o = ?x) } } }"
     for kept in (binds, bound_by_bind, alone):
-        assert queries.with_values(kept, {}, ["x"]) == kept
+        assert querybind.with_values(kept, {}, ["x"]) == kept
 
 
 def test_a_value_cannot_change_the_query_it_is_written_into(embedded):
     evil = 'x" } } SELECT * WHERE { ?s ?p ?o } #'
     query = queries.get("search")
-    written = queries.with_values(query.text, queries.bind(query, {"text": evil}))
+    written = querybind.with_values(query.text, queries.bind(query, {"text": evil}))
     assert list(embedded.query(written, prefixes=PREFIXES).rows) == []
     assert embedded_rows(embedded, "search", {"text": evil}) == []
 
@@ -149,24 +149,24 @@ def test_an_ask_and_a_construct_get_their_values_in_their_where_group(embedded):
     napolitano = ox.NamedNode("https://w3id.org/scomm-kg/id/person/janet-napolitano")
     nobody = ox.NamedNode("https://w3id.org/scomm-kg/id/person/nobody")
     ask = "ASK { GRAPH ?g { ?iri ?p ?o } }"
-    assert embedded.query(queries.with_values(ask, {"iri": napolitano})).value is True
-    assert embedded.query(queries.with_values(ask, {"iri": nobody})).value is False
+    assert embedded.query(querybind.with_values(ask, {"iri": napolitano})).value is True
+    assert embedded.query(querybind.with_values(ask, {"iri": nobody})).value is False
     construct = "CONSTRUCT { ?iri ?p ?o } WHERE { ?iri ?p ?o }"
-    triples = embedded.query(queries.with_values(construct, {"iri": napolitano})).triples
+    triples = embedded.query(querybind.with_values(construct, {"iri": napolitano})).triples
     assert triples and {t.subject for t in triples} == {napolitano}
 
 
 def test_what_cannot_be_written_into_a_query_is_refused():
     select = "SELECT ?a WHERE { ?a ?b ?c }"
     with pytest.raises(ValueError, match=r"does not project \?b"):
-        queries.with_values(select, {"b": ox.NamedNode("http://e/b")})
+        querybind.with_values(select, {"b": ox.NamedNode("http://e/b")})
     with pytest.raises(ValueError, match="only an IRI or a literal"):
-        queries.with_values(select, {"a": ox.BlankNode()})
+        querybind.with_values(select, {"a": ox.BlankNode()})
     with pytest.raises(ValueError, match="not a variable name"):
-        queries.with_values(select, {"a } ?x": ox.NamedNode("http://e/b")})
+        querybind.with_values(select, {"a } ?x": ox.NamedNode("http://e/b")})
     with pytest.raises(ValueError, match="no WHERE group"):
-        queries.with_values("DESCRIBE ?a", {"a": ox.NamedNode("http://e/a")})
-    assert queries.with_values(select, {}) == select
+        querybind.with_values("DESCRIBE ?a", {"a": ox.NamedNode("http://e/a")})
+    assert querybind.with_values(select, {}) == select
 
 
 # --- On live servers ----------------------------------------------------------------------------

@@ -75,6 +75,7 @@ def open_store(settings: Settings) -> GraphStore:
         union=settings.union_default_graph,
         update_url=settings.store_update_url,
         timeout=settings.store_timeout,
+        remote_union=settings.store_union,
     )
 
 

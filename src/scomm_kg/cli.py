@@ -223,7 +223,8 @@ def query_command(name: str, params: tuple[str, ...], output: str, store: str | 
     except queries.UnknownResource as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
-    _run_and_print(settings, QueryRequest(query.text, bindings=bindings), output, store)
+    text, sent = queries.for_store(store, query, bindings)
+    _run_and_print(settings, QueryRequest(text, bindings=sent), output, store)
 
 
 @main.command("sparql")

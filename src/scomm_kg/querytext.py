@@ -146,31 +146,3 @@ def names_dataset(sparql: str) -> bool:
     letters, so any bare word that starts with FROM counts.
     """
     return any(word.startswith("FROM") for word in keywords(sparql))
-
-
-class NoPatternForValues(ValueError):
-    """The query has no WHERE group that bound values could be joined into."""
-
-
-def with_values(sparql: str, values: dict[str, str]) -> str:
-    """The query with ``values`` (variable → a term as SPARQL writes it) as one VALUES row at
-    the start of its WHERE group: bindings for an engine that has no substitution.
-
-    The group is found by the tokens: the first top-level "{" after a top-level WHERE, or the
-    first top-level "{" of a query that omits the word (SELECT ?x { … }, ASK { … }).
-    """
-    tokens = tokenize(sparql)
-    top = [t for t in tokens if t.depth == 0]
-    where = next(
-        (i for i, t in enumerate(top) if t.kind == "word" and t.text.upper() == "WHERE"), None
-    )
-    candidates = top[where + 1 :] if where is not None else top
-    if where is None and query_form(sparql) in ("CONSTRUCT", "DESCRIBE"):
-        candidates = []
-    brace = next((t for t in candidates if t.kind == "punct" and t.text == "{"), None)
-    if brace is None:
-        raise NoPatternForValues("the query has no WHERE group to bind values in")
-    names = " ".join(f"?{name}" for name in values)
-    row = " ".join(values.values())
-    at = brace.start + 1
-    return f"{sparql[:at]} VALUES ({names}) {{ ({row}) }} {sparql[at:]}"

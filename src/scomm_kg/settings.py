@@ -37,6 +37,12 @@ class Settings:
         "A remote store's SPARQL Update endpoint, where `scomm-kg load` writes (default: the "
         "query URL).",
     )
+    store_union: str = _setting(
+        "dataset",
+        "How a remote store's queries see the union of the project's graphs: 'dataset' names "
+        "them in each request (any server); 'server' relies on a server whose default graph "
+        "is that union (oxigraph serve --union-default-graph), which answers faster.",
+    )
     store_timeout: float = _setting(
         60.0, "Seconds a remote store may take to answer one request before it fails."
     )
@@ -188,6 +194,8 @@ class Settings:
                 )
         if self.result_cache_mb < 0:
             raise ValueError(f"result_cache_mb must not be negative, not {self.result_cache_mb}")
+        if self.store_union not in ("dataset", "server"):
+            raise ValueError(f"store_union must be dataset or server, not {self.store_union!r}")
         if self.union_default_graph not in ("auto", "merged", "view"):
             raise ValueError(
                 f"union_default_graph must be auto, merged or view, not "

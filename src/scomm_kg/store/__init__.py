@@ -266,6 +266,11 @@ class GraphStore(ABC):
         """Release what the store holds open (files, connections); it is not used after."""
 
     @property
+    def substitutes_bindings(self) -> bool:
+        """Whether the engine takes bindings itself; if not, they are written into the text."""
+        return True
+
+    @property
     def runs_queries_remotely(self) -> bool:
         """Whether queries are evaluated by another server (not in a forked worker here)."""
         return False
@@ -290,11 +295,13 @@ def open_store(
     update_url: str = "",
     graph_store_url: str = "",
     timeout: float = 60.0,
+    remote_union: str = "dataset",
 ) -> GraphStore:
     """The store ``location`` names: ``memory``, an ``http(s)://`` query URL, or a directory.
 
     ``union`` says how an embedded store holds the union default graph (see
-    store/embedded.py); the URLs and timeout are a remote store's.
+    store/embedded.py); the URLs, timeout and ``remote_union`` are a remote store's (see
+    store/remote.py).
     """
     if location == "memory":
         return MemoryStore(union=union)
@@ -302,7 +309,11 @@ def open_store(
         from .remote import RemoteStore
 
         return RemoteStore(
-            location, update_url=update_url, graph_store_url=graph_store_url, timeout=timeout
+            location,
+            update_url=update_url,
+            graph_store_url=graph_store_url,
+            timeout=timeout,
+            union=remote_union,
         )
     if "://" in location:
         raise StoreUnavailable(

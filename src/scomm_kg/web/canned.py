@@ -73,9 +73,10 @@ def _request(
     the graph, which the service runs only when it must run the query (not on a cache hit)."""
     base_iri = context.settings().base_iri
     bindings = queries.bind(query, values, base_iri)
-    query_request = QueryRequest(query.text, bindings=bindings)
-    g.query_digest = query_request.digest
     store = context.service().store
+    text, sent = queries.for_store(store, query, bindings)
+    query_request = QueryRequest(text, bindings=sent)
+    g.query_digest = query_request.digest
     return query_request, partial(queries.require_known, store, query, values, bindings, base_iri)
 
 
