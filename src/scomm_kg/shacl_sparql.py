@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from time import perf_counter
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -123,11 +124,15 @@ class Check:
 
 @dataclass(frozen=True)
 class Target:
-    """The focus nodes of one node shape, as a group graph pattern binding ?this."""
+    """The focus nodes of one node shape: group graph patterns binding ?this, one per target
+    declaration, each given the text that restricts ?this (VALUES) to put first in it."""
 
     key: str
     shape: Node
-    pattern: str
+    branches: tuple[Callable[[str], str], ...]
+
+    def pattern(self, restriction: str = "") -> str:
+        return " UNION ".join(f"{{ {branch(restriction)} }}" for branch in self.branches)
 
 
 @dataclass
@@ -173,7 +178,7 @@ class _Compiler:
         holders: dict[Node, list[str]] = {}
         for index, shape in enumerate(targeted):
             key = f"urn:scomm-kg:validation:shape:{index}"
-            self.compiled.targets.append(Target(key, shape, self._target_pattern(shape)))
+            self.compiled.targets.append(Target(key, shape, self._target_branches(shape)))
             for prop in self.shapes.objects(shape, SH.property):
                 holders.setdefault(prop, []).append(key)
             self._node_level_checks(shape, [key])
@@ -227,24 +232,29 @@ class _Compiler:
 
     # --- targets -----------------------------------------------------------------------
 
-    def _target_pattern(self, shape: Node) -> str:
-        branches = []
+    def _target_branches(self, shape: Node) -> tuple[Callable[[str], str], ...]:
+        patterns = []
         for cls in self.shapes.objects(shape, SH.targetClass):
-            branches.append(f"?this rdf:type/rdfs:subClassOf* {_iri(cls)} .")
+            patterns.append(f"?this rdf:type/rdfs:subClassOf* {_iri(cls)} .")
         for prop in self.shapes.objects(shape, SH.targetSubjectsOf):
-            branches.append(f"?this {_iri(prop)} [] .")
+            patterns.append(f"?this {_iri(prop)} [] .")
         for prop in self.shapes.objects(shape, SH.targetObjectsOf):
-            branches.append(f"[] {_iri(prop)} ?this .")
+            patterns.append(f"[] {_iri(prop)} ?this .")
         for node in self.shapes.objects(shape, SH.targetNode):
-            branches.append(f"VALUES ?this {{ {_term(node)} }}")
+            patterns.append(f"VALUES ?this {{ {_term(node)} }}")
+        branches: list[Callable[[str], str]] = [
+            lambda restriction, p=pattern: f"{restriction} {p}" for pattern in patterns
+        ]
         for target in self.shapes.objects(shape, SH.target):
             if (target, RDF.type, SH.SPARQLTarget) not in self.shapes:
                 raise ShapeCompileError(f"{shape}: a target other than sh:SPARQLTarget")
             select = self.shapes.value(target, SH.select)
             if select is None:
                 raise ShapeCompileError(f"{shape}: a sh:SPARQLTarget without sh:select")
-            branches.append(f"{{ {select} }}")
-        return " UNION ".join(f"{{ {b} }}" for b in branches)
+            # The restriction goes inside the sub-select, which is evaluated on its own.
+            head, body = _split_select(str(select), shape)
+            branches.append(lambda restriction, h=head, b=body: f"{{ {h} {restriction} {b} }}")
+        return tuple(branches)
 
     # --- constraints on the focus node itself (node shapes with targets) ----------------
 
@@ -318,15 +328,12 @@ class _Compiler:
                 raise ShapeCompileError(f"{shape}: $PATH and ?path in rules are not compiled")
             # The focus nodes join in as the first pattern of the WHERE group: the left side of
             # every OPTIONAL and the scope of every FILTER and EXISTS, as pre-binding $this is.
-            opening = re.match(r"\s*SELECT\b[^{]*?\bWHERE\s*\{", text, re.IGNORECASE | re.DOTALL)
-            if opening is None or "{" in text[: opening.start()]:
-                raise ShapeCompileError(f"{shape}: a rule that is not 'SELECT ... WHERE {{'")
+            head, body = _split_select(text, shape)
             messages = tuple(self.shapes.objects(shape, SH.message)) + tuple(
                 self.shapes.objects(rule, SH.message)
             )
             if not messages:
                 raise ShapeCompileError(f"{shape}: a sh:sparql rule without sh:message")
-            head, body = text[: opening.end()], text[opening.end() :]
             self._add_check(
                 shape,
                 None,
@@ -511,6 +518,14 @@ class _Compiler:
         raise ShapeCompileError(f"an unknown kind of path: {path}")
 
 
+def _split_select(text: str, shape: Node) -> tuple[str, str]:
+    """A SELECT query cut just inside the brace that opens its WHERE group."""
+    opening = re.match(r"\s*SELECT\b[^{]*?\bWHERE\s*\{", text, re.IGNORECASE | re.DOTALL)
+    if opening is None:
+        raise ShapeCompileError(f"{shape}: a query that is not 'SELECT ... WHERE {{ ... }}'")
+    return text[: opening.end()], text[opening.end() :]
+
+
 def _focus_of(keys: list[str]) -> str:
     """The focus nodes of the node shapes ``keys``, as a sub-select binding ?this."""
     shapes = " ".join(f"<{key}>" for key in keys)
@@ -566,27 +581,20 @@ def materialize_focus(
 
     With ``nodes``, only those nodes (IRIs) that a shape targets become its focus nodes.
     """
-    import time as clock
-
     store.update(f"DROP SILENT GRAPH <{FOCUS_GRAPH}>")
     restriction = ""
     if nodes is not None:
         restriction = f"VALUES ?this {{ {' '.join(_focus_term(n) for n in nodes)} }} "
     seconds = {}
     for target in compiled.targets:
-        started = clock.perf_counter()
-        branches = target.pattern
-        if restriction:
-            # Into each branch, so that a restricted run never computes a whole target.
-            branches = " UNION ".join(
-                "{ " + restriction + branch.strip()[1:] for branch in _split_union(target.pattern)
-            )
+        started = perf_counter()
+        # Into each branch, so that a restricted run never computes a whole target.
         store.update(
             compiled.prefixes
             + f"INSERT {{ GRAPH <{FOCUS_GRAPH}> {{ ?this <{FOCUS_OF}> <{target.key}> }} }} "
-            + f"WHERE {{ {branches} }}"
+            + f"WHERE {{ {target.pattern(restriction)} }}"
         )
-        seconds[_local(target.shape, compiled.shapes)] = clock.perf_counter() - started
+        seconds[_local(target.shape, compiled.shapes)] = perf_counter() - started
     return seconds
 
 
@@ -625,27 +633,6 @@ def _substitute(message: str, bindings: dict[str, Node]) -> str:
             "{$" + name + "}", str(term)
         )
     return message
-
-
-def _split_union(pattern: str) -> list[str]:
-    """The branches of a target pattern built by _target_pattern (brace-balanced)."""
-    branches, depth, start, quote = [], 0, None, None
-    for index, char in enumerate(pattern):
-        if quote:
-            if char == quote and pattern[index - 1] != "\\":
-                quote = None
-            continue
-        if char in "\"'":
-            quote = char
-        elif char == "{":
-            if depth == 0:
-                start = index
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                branches.append(pattern[start : index + 1])
-    return branches
 
 
 def _focus_term(node: Node) -> str:

@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -158,8 +159,8 @@ def validate(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
-    shapes = load_shapes() if shapes is None else shapes
     if engine == "pyshacl":
+        shapes = load_shapes() if shapes is None else shapes
         return _validate_with_pyshacl(loaded, base_iri, shapes, extra_sources)
     return ValidationGraph.from_loaded(loaded, base_iri, extra_sources).validate(shapes)
 
@@ -270,10 +271,9 @@ class ValidationGraph:
     def validate(
         self, shapes: Graph | None = None, nodes: list[URIRef] | None = None
     ) -> ValidationReport:
-        shapes = load_shapes() if shapes is None else shapes
         self.timings = {"load": self.timings.get("load", 0.0)}
         started = time.perf_counter()
-        compiled = shacl_sparql.compile_shapes(shapes)
+        shapes, compiled = _compiled(shapes)
         self.timings["compile"] = time.perf_counter() - started
         found: list[shacl_sparql.Result] = []
         if nodes is None or nodes:
@@ -334,6 +334,20 @@ class ValidationGraph:
         if isinstance(term, BNode):
             return self.blank_nodes.get(str(term), term)
         return term
+
+
+def _compiled(shapes: Graph | None) -> tuple[Graph, shacl_sparql.CompiledShapes]:
+    """The shapes and their compilation; the shipped shapes are read and compiled once, since
+    a validation of a small write (validate_focus) must not spend its time there."""
+    if shapes is None:
+        return _shipped_shapes()
+    return shapes, shacl_sparql.compile_shapes(shapes)
+
+
+@cache
+def _shipped_shapes() -> tuple[Graph, shacl_sparql.CompiledShapes]:
+    shapes = load_shapes()
+    return shapes, shacl_sparql.compile_shapes(shapes)
 
 
 def _copy_path(shapes: Graph, path: Node, into: Graph) -> None:
