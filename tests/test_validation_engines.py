@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import SH
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
 
 from scomm_kg import cli, loader, shacl_sparql, synth, validate
 
@@ -152,15 +152,29 @@ def test_a_store_already_loaded_is_validated_without_being_changed(everything_br
     store = ox.Store()
     store.bulk_load(everything_broken.nquads(), ox.RdfFormat.N_QUADS)
     before = len(store)
-    from_store = validate.validate_store(
-        store, files_describing=lambda node: everything_broken.files_describing(node)
-    )
+    files = validate.files_describing_in(everything_broken.files)
+    from_store = validate.validate_store(store, files_describing=files)
     assert len(store) == before
     assert list(store.named_graphs()) and shacl_sparql.FOCUS_GRAPH not in {
         g.value for g in store.named_graphs()
     }
-    # Blank nodes are minted anew by the store, so their files cannot be told; the rest agree.
+    # Blank nodes are minted anew by the store, so their files cannot be told; the rest agree,
+    # the files that describe each focus node included.
     expected = validate.validate(everything_broken).violations
+    assert _without_blank_files(from_store.violations) == _without_blank_files(expected)
+
+
+def test_a_store_served_under_another_base_names_the_same_files():
+    base = "http://kg.example.org/"
+    files = [*loader.default_files(), FIXTURES / "label-missing.trig"]
+    loaded = loader.load(files, base)
+    store = ox.Store()
+    store.bulk_load(loaded.nquads(), ox.RdfFormat.N_QUADS)
+    from_store = validate.validate_store(
+        store, base, files_describing=validate.files_describing_in(files, base)
+    )
+    expected = validate.validate(loaded, base).violations
+    assert expected and all(v.focus.startswith(f"<{base}") for v in expected)
     assert _without_blank_files(from_store.violations) == _without_blank_files(expected)
 
 
@@ -288,3 +302,19 @@ def test_the_command_line_gives_the_same_report_with_either_engine():
     unknown = CliRunner().invoke(cli.main, ["validate", "--engine", "jena", fixture])
     assert unknown.exit_code == 2
     assert "jena" in unknown.output
+
+
+def test_the_turtle_report_of_the_fast_engine_is_a_shacl_validation_report():
+    fixture = str(FIXTURES / "statement-words-not-in-evidence.trig")
+    result = CliRunner().invoke(cli.main, ["validate", "--format", "turtle", fixture])
+    assert result.exit_code == 1, result.output
+    graph = Graph().parse(data=result.stdout, format="turtle")
+    [report] = graph.subjects(RDF.type, SH.ValidationReport)
+    assert graph.value(report, SH.conforms) == Literal(False)
+    results = list(graph.objects(report, SH.result))
+    assert results
+    for node in results:
+        for field in (SH.focusNode, SH.resultSeverity, SH.sourceShape, SH.resultMessage):
+            assert graph.value(node, field) is not None, field
+    messages = {str(m) for m in graph.objects(None, SH.resultMessage)}
+    assert any("occur in none of its evidence passages" in m for m in messages), messages

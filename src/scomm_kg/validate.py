@@ -28,8 +28,8 @@ from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from . import resources, shacl_sparql
-from .loader import LoadedData, parse_file
-from .namespaces import DEFAULT_BASE_IRI, PREFIXES, SCHEMA, SCOMM, SD, VOID
+from .loader import LoadedData, _display_name, parse_file
+from .namespaces import DEFAULT_BASE_IRI, ONTOLOGY_IRI, PREFIXES, SCHEMA, SCOMM, SD, VOID
 
 DATASET_NODE = URIRef("urn:scomm-kg:dataset-under-validation")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -187,6 +187,51 @@ def validate_focus(
     small write touches. Results on other focus nodes that the write may affect (a rule that
     compares two resources reports on one of them) are not looked for."""
     return graph.validate(shapes, nodes=list(nodes))
+
+
+def files_describing_in(
+    paths: Iterable[Path], base_iri: str = DEFAULT_BASE_IRI
+) -> Callable[[Node], list[str]]:
+    """For validate_store: the files among ``paths`` that describe a node (hold it as a
+    subject), named as the loader names them. The files are read again, by Oxigraph's parsers,
+    only when a report first asks: validating data that conforms never reads them twice."""
+    paths = [Path(p) for p in paths]
+    index: dict[str, set[str]] | None = None
+
+    def describing(node: Node) -> list[str]:
+        nonlocal index
+        if index is None:
+            index = _subjects_by_file(paths, base_iri)
+        return sorted(index.get(str(node), ())) if isinstance(node, URIRef) else []
+
+    return describing
+
+
+def _subjects_by_file(paths: list[Path], base_iri: str) -> dict[str, set[str]]:
+    formats = {
+        ".trig": ox.RdfFormat.TRIG,
+        ".nq": ox.RdfFormat.N_QUADS,
+        ".ttl": ox.RdfFormat.TURTLE,
+        ".nt": ox.RdfFormat.N_TRIPLES,
+        ".rdf": ox.RdfFormat.RDF_XML,
+        ".jsonld": ox.RdfFormat.JSON_LD,
+    }
+    moved, kept = DEFAULT_BASE_IRI, str(ONTOLOGY_IRI)
+    index: dict[str, set[str]] = {}
+    for path in paths:
+        label = _display_name(path)
+        quads = ox.parse(
+            path=str(path), format=formats[path.suffix.lower()], base_iri=path.resolve().as_uri()
+        )
+        for quad in quads:
+            if not isinstance(quad.subject, ox.NamedNode):
+                continue
+            iri = quad.subject.value
+            # The loader's rebasing: IRIs under the canonical base move, the ontology's do not.
+            if base_iri != moved and iri.startswith(moved) and not iri.startswith(kept):
+                iri = base_iri + iri[len(moved) :]
+            index.setdefault(iri, set()).add(label)
+    return index
 
 
 @dataclass
@@ -364,8 +409,20 @@ def _copy_path(shapes: Graph, path: Node, into: Graph) -> None:
 
 
 def _ordered(violations: Iterable[Violation]) -> list[Violation]:
+    """By severity, file, focus node and message; the other fields only break ties, so that
+    the order never depends on the order in which an engine found them."""
     return sorted(
-        violations, key=lambda v: (SEVERITY_ORDER.get(v.severity, 9), v.files, v.focus, v.message)
+        violations,
+        key=lambda v: (
+            SEVERITY_ORDER.get(v.severity, 9),
+            v.files,
+            v.focus,
+            v.message,
+            v.path or "",
+            v.value or "",
+            v.shape or "",
+            v.severity,
+        ),
     )
 
 
