@@ -254,6 +254,12 @@ def test_a_blank_node_cannot_be_named_as_a_focus_node(prepared):
             "SELECT ... WHERE",
         ),
         (
+            "ex:S a sh:NodeShape ; sh:targetClass ex:T ; "
+            'sh:sparql [ sh:select "SELECT ?value WHERE { $this ex:p ?value }" ; '
+            'sh:message "m"@en ] .',
+            "does not select \\$this",
+        ),
+        (
             "ex:S a sh:NodeShape ; sh:target [ a ex:OtherTarget ] ; "
             'sh:property [ sh:path ex:p ; sh:minCount 1 ; sh:message "m"@en ] .',
             "a target other than sh:SPARQLTarget",
@@ -265,7 +271,15 @@ def test_a_blank_node_cannot_be_named_as_a_focus_node(prepared):
             "not compiled: http://www.w3.org/ns/shacl#not",
         ),
     ],
-    ids=["unknown component", "no message", "count of 2", "ask rule", "custom target", "nested"],
+    ids=[
+        "unknown component",
+        "no message",
+        "count of 2",
+        "ask rule",
+        "rule without $this",
+        "custom target",
+        "nested",
+    ],
 )
 def test_a_shape_the_compiler_cannot_reproduce_stops_it_loudly(shape, refusal):
     shapes = Graph().parse(data=PREFIXES + shape, format="turtle")

@@ -329,6 +329,9 @@ class _Compiler:
             # The focus nodes join in as the first pattern of the WHERE group: the left side of
             # every OPTIONAL and the scope of every FILTER and EXISTS, as pre-binding $this is.
             head, body = _split_select(text, shape)
+            if not re.search(r"[?$]this\b|\*", head):
+                # pyshacl takes the focus node from the pre-binding; here it must be a column.
+                raise ShapeCompileError(f"{shape}: a rule that does not select $this")
             messages = tuple(self.shapes.objects(shape, SH.message)) + tuple(
                 self.shapes.objects(rule, SH.message)
             )
