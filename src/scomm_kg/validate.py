@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -257,20 +258,31 @@ class ValidationGraph:
         started = time.perf_counter()
         store = ox.Store()
         blank_nodes: dict[str, Node] = {}
-        to_ox: dict[Node, object] = {}
+        converted: dict[Node, object] = {}  # a term is converted once, however often it recurs
 
         def convert(term: Node):
-            if isinstance(term, BNode):
-                if term not in to_ox:
-                    node = ox.BlankNode()
-                    to_ox[term] = node
-                    blank_nodes[node.value] = term
-                return to_ox[term]
-            return shacl_sparql.to_ox(term)
+            known = converted.get(term)
+            if known is None:
+                if isinstance(term, BNode):
+                    known = ox.BlankNode()
+                    blank_nodes[known.value] = term
+                else:
+                    known = shacl_sparql.to_ox(term)
+                converted[term] = known
+            return known
 
-        graph = validation_graph(loaded, base_iri, extra_sources)
+        # The triples validation_graph() holds, without building that rdflib graph: the store
+        # merges the named graphs by itself (a triple in two graphs is held once).
+        description = dataset_description(
+            loaded.graph_names(), loaded.default_graph_size(), base_iri, extra_sources
+        )
+        triples = chain(
+            ((s, p, o) for s, p, o, _ in loaded.dataset.quads((None, None, None, None))),
+            description,
+        )
+        default = ox.DefaultGraph()
         store.bulk_extend(
-            ox.Quad(convert(s), convert(p), convert(o), ox.DefaultGraph()) for s, p, o in graph
+            ox.Quad(convert(s), convert(p), convert(o), default) for s, p, o in triples
         )
         made = cls(store, loaded.files_describing, blank_nodes)
         made.timings["load"] = time.perf_counter() - started
