@@ -147,7 +147,7 @@ class Report:
 
 
 def test_build_reports_validation_to_its_caller_and_prints_nothing(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(build.validate, "validate", lambda loaded, base_iri, **_: Report(True))
+    monkeypatch.setattr(build.validate, "validate_store", lambda store, base_iri, **_: Report(True))
     settings = Settings(cache_dir=str(tmp_path))
     steps = []
     build.build_store(settings, on_validation=steps.append)
@@ -159,7 +159,7 @@ def test_build_reports_validation_to_its_caller_and_prints_nothing(tmp_path, mon
 
 
 def test_build_reports_a_failed_validation_before_refusing(tmp_path, monkeypatch):
-    monkeypatch.setattr(build.validate, "validate", lambda loaded, base_iri, **_: Report(False))
+    monkeypatch.setattr(build.validate, "validate_store", lambda store, base_iri, **_: Report(False))
     steps = []
     with pytest.raises(build.InvalidData):
         build.build_store(Settings(cache_dir=str(tmp_path)), on_validation=steps.append)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pyshacl
 
 from . import __version__, loader, resources, store, validate
@@ -116,21 +117,26 @@ def build_store(
     if not stale:
         return target
     if check:
-        _validate(settings, files, on_validation or (lambda step: None))
+        _validate(settings, files, stale, on_validation or (lambda step: None))
     progress = on_load(stale) if on_load is not None else None
     target.load(stale, progress)
     return target
 
 
-def _validate(settings: Settings, files: list[Path], tell) -> None:
+def _validate(settings: Settings, files: list[Path], stale: list[Source], tell) -> None:
+    """Validate every file (the stale ones already read) together; InvalidData if need be."""
     stamp = _validation_stamp(settings, files)
     if stamp is not None and stamp.exists():
         tell(ValidationStep("cached", len(files)))
         return
-    loaded = loader.load(files, settings.base_iri)
     tell(ValidationStep("started", len(files)))
     started = time.perf_counter()
-    report = validate.validate(loaded, settings.base_iri, extra_sources=settings.sources)
+    read = {source.name: source for source in stale}
+    sources = [
+        read.get(loader.source_name(path)) or loader.read_source(path, settings.base_iri)
+        for path in files
+    ]
+    report = _validate_files(settings, files, sources)
     seconds = time.perf_counter() - started
     tell(ValidationStep("finished", len(files), seconds, report.conforms))
     if not report.conforms:
@@ -139,11 +145,33 @@ def _validate(settings: Settings, files: list[Path], tell) -> None:
         _remember(stamp)
 
 
-def held_data(settings: Settings, paths: list[Path]) -> tuple[list[Path], loader.LoadedData]:
-    """What the configured store holds, plus ``paths``, read as the validator reads files."""
+def validate_held(settings: Settings, paths: list[Path], engine: str) -> validate.ValidationReport:
+    """The report on what the configured store holds, plus ``paths``."""
     held = open_store(settings).dump("nquads")
     with tempfile.TemporaryDirectory(prefix="scomm-kg-validate-") as folder:
         dump = Path(folder) / "store.nq"
         dump.write_bytes(held)
         files = [dump, *paths]
-        return files, loader.load(files, settings.base_iri)
+        if engine == "pyshacl":
+            loaded = loader.load(files, settings.base_iri)
+            return validate.validate(
+                loaded, settings.base_iri, extra_sources=settings.sources, engine=engine
+            )
+        return _validate_files(
+            settings, files, [loader.read_source(f, settings.base_iri) for f in files]
+        )
+
+
+def _validate_files(
+    settings: Settings, files: list[Path], sources: list[Source]
+) -> validate.ValidationReport:
+    """The fast validator over ``sources`` (the files read), loaded into a scratch engine."""
+    scratch = ox.Store()
+    for source in sources:
+        scratch.bulk_load(source.nquads, format=ox.RdfFormat.N_QUADS)
+    return validate.validate_store(
+        scratch,
+        settings.base_iri,
+        extra_sources=settings.sources,
+        files_describing=validate.files_describing_in(files, settings.base_iri),
+    )

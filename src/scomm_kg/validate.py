@@ -1,30 +1,40 @@
-"""SHACL validation of the dataset: pyshacl over ontology + data, and a report people can read.
+"""SHACL validation of the dataset, and a report people can read.
 
 SHACL sees one graph, so the named graphs are merged for it. What the merge would hide is
 added back as plain triples first: a description of the dataset (its URI spaces, the size of
 its default graph, the name of each named graph) and the text of each shipped source file, so
 that the SPARQL rules in shapes/ can check provenance per graph and evidence against sources.
+
+Two engines give the same report: "oxigraph" (the default), the shapes compiled to SPARQL and
+run once each over the whole graph by Oxigraph (shacl_sparql.py), which scales to a national
+graph; and "pyshacl", the reference, which validates focus node by focus node in rdflib.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from itertools import chain
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
-from . import resources
-from .loader import LoadedData, parse_file
-from .namespaces import DEFAULT_BASE_IRI, PREFIXES, SCHEMA, SCOMM, SD, VOID
+from . import resources, shacl_sparql
+from .loader import LoadedData, _display_name, parse_file
+from .namespaces import DEFAULT_BASE_IRI, ONTOLOGY_IRI, PREFIXES, SCHEMA, SCOMM, SD, VOID
 
 DATASET_NODE = URIRef("urn:scomm-kg:dataset-under-validation")
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+ENGINES = ("oxigraph", "pyshacl")
 
 
 @dataclass(frozen=True)
@@ -101,13 +111,30 @@ def validation_graph(
     extra data's passages quote, such as those `scomm-kg synth` writes.
     """
     graph = loaded.merged()
+    description = dataset_description(
+        loaded.graph_names(), loaded.default_graph_size(), base_iri, extra_sources
+    )
+    for triple in description:
+        graph.add(triple)
+    return graph
+
+
+def dataset_description(
+    graph_names: Iterable[URIRef],
+    default_graph_size: int,
+    base_iri: str = DEFAULT_BASE_IRI,
+    extra_sources: Iterable[Path] = (),
+) -> Graph:
+    """What the merge hides, as triples: the dataset's URI spaces, the size of its default
+    graph, its named graphs, and the text of every source file."""
+    graph = Graph()
     graph.add((DATASET_NODE, RDF.type, SD.Dataset))
     for space in (base_iri, str(SCOMM._NS)):
         graph.add((DATASET_NODE, VOID.uriSpace, Literal(space)))
     default = BNode()
     graph.add((DATASET_NODE, SD.defaultGraph, default))
-    graph.add((default, VOID.triples, Literal(loaded.default_graph_size(), datatype=XSD.integer)))
-    for name in loaded.graph_names():
+    graph.add((default, VOID.triples, Literal(default_graph_size, datatype=XSD.integer)))
+    for name in graph_names:
         described = BNode()
         graph.add((DATASET_NODE, SD.namedGraph, described))
         graph.add((described, RDF.type, SD.NamedGraph))
@@ -124,9 +151,296 @@ def validate(
     base_iri: str = DEFAULT_BASE_IRI,
     shapes: Graph | None = None,
     extra_sources: Iterable[Path] = (),
+    engine: str = "oxigraph",
 ) -> ValidationReport:
-    """Validate ``loaded`` against the shapes; never raises on invalid data, only reports it."""
-    shapes = load_shapes() if shapes is None else shapes
+    """Validate ``loaded`` against the shapes; never raises on invalid data, only reports it.
+
+    ``engine`` is "oxigraph" (fast, the default) or "pyshacl" (the reference); both give the
+    same violations.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r} (known: {', '.join(ENGINES)})")
+    if engine == "pyshacl":
+        shapes = load_shapes() if shapes is None else shapes
+        return _validate_with_pyshacl(loaded, base_iri, shapes, extra_sources)
+    return ValidationGraph.from_loaded(loaded, base_iri, extra_sources).validate(shapes)
+
+
+def validate_store(
+    store: ox.Store,
+    base_iri: str = DEFAULT_BASE_IRI,
+    shapes: Graph | None = None,
+    extra_sources: Iterable[Path] = (),
+    files_describing: Callable[[Node], list[str]] | None = None,
+) -> ValidationReport:
+    """Validate a dataset already held by a pyoxigraph Store (left untouched).
+
+    ``files_describing`` names the files that describe a focus node, for the report.
+    """
+    graph = ValidationGraph.from_store(store, base_iri, extra_sources, files_describing)
+    return graph.validate(shapes)
+
+
+def validate_focus(
+    graph: ValidationGraph, nodes: Iterable[URIRef], shapes: Graph | None = None
+) -> ValidationReport:
+    """Validate only the focus nodes ``nodes`` (IRIs) of a prepared validation graph: what a
+    small write touches. Results on other focus nodes that the write may affect (a rule that
+    compares two resources reports on one of them) are not looked for."""
+    return graph.validate(shapes, nodes=list(nodes))
+
+
+def files_describing_in(
+    paths: Iterable[Path], base_iri: str = DEFAULT_BASE_IRI
+) -> Callable[[Node], list[str]]:
+    """For validate_store: the files among ``paths`` that describe a node (hold it as a
+    subject), named as the loader names them. The files are read again, by Oxigraph's parsers,
+    only when a report first asks: validating data that conforms never reads them twice."""
+    paths = [Path(p) for p in paths]
+    index: dict[str, set[str]] | None = None
+
+    def describing(node: Node) -> list[str]:
+        nonlocal index
+        if index is None:
+            index = _subjects_by_file(paths, base_iri)
+        return sorted(index.get(str(node), ())) if isinstance(node, URIRef) else []
+
+    return describing
+
+
+def _subjects_by_file(paths: list[Path], base_iri: str) -> dict[str, set[str]]:
+    formats = {
+        ".trig": ox.RdfFormat.TRIG,
+        ".nq": ox.RdfFormat.N_QUADS,
+        ".ttl": ox.RdfFormat.TURTLE,
+        ".nt": ox.RdfFormat.N_TRIPLES,
+        ".rdf": ox.RdfFormat.RDF_XML,
+        ".jsonld": ox.RdfFormat.JSON_LD,
+    }
+    moved, kept = DEFAULT_BASE_IRI, str(ONTOLOGY_IRI)
+    index: dict[str, set[str]] = {}
+    for path in paths:
+        label = _display_name(path)
+        quads = ox.parse(
+            path=str(path), format=formats[path.suffix.lower()], base_iri=path.resolve().as_uri()
+        )
+        for quad in quads:
+            if not isinstance(quad.subject, ox.NamedNode):
+                continue
+            iri = quad.subject.value
+            # The loader's rebasing: IRIs under the canonical base move, the ontology's do not.
+            if base_iri != moved and iri.startswith(moved) and not iri.startswith(kept):
+                iri = base_iri + iri[len(moved) :]
+            index.setdefault(iri, set()).add(label)
+    return index
+
+
+@dataclass
+class ValidationGraph:
+    """The merged graph SHACL sees, held by a private Oxigraph store in its default graph.
+
+    A caller that validates writes (validate_focus) applies them to ``store`` as well.
+    """
+
+    store: ox.Store
+    files_describing: Callable[[Node], list[str]]
+    blank_nodes: dict[str, Node] = field(default_factory=dict)
+    #: seconds per step of the last validation: load, focus nodes per shape, each check
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_loaded(
+        cls,
+        loaded: LoadedData,
+        base_iri: str = DEFAULT_BASE_IRI,
+        extra_sources: Iterable[Path] = (),
+    ) -> ValidationGraph:
+        started = time.perf_counter()
+        store = ox.Store()
+        blank_nodes: dict[str, Node] = {}
+        converted: dict[Node, object] = {}  # a term is converted once, however often it recurs
+
+        def convert(term: Node):
+            known = converted.get(term)
+            if known is None:
+                if isinstance(term, BNode):
+                    known = ox.BlankNode()
+                    blank_nodes[known.value] = term
+                else:
+                    known = shacl_sparql.to_ox(term)
+                converted[term] = known
+            return known
+
+        # The triples validation_graph() holds, without building that rdflib graph: the store
+        # merges the named graphs by itself (a triple in two graphs is held once).
+        description = dataset_description(
+            loaded.graph_names(), loaded.default_graph_size(), base_iri, extra_sources
+        )
+        triples = chain(
+            ((s, p, o) for s, p, o, _ in loaded.dataset.quads((None, None, None, None))),
+            description,
+        )
+        default = ox.DefaultGraph()
+        store.bulk_extend(
+            ox.Quad(convert(s), convert(p), convert(o), default) for s, p, o in triples
+        )
+        made = cls(store, loaded.files_describing, blank_nodes)
+        made.timings["load"] = time.perf_counter() - started
+        return made
+
+    @classmethod
+    def from_store(
+        cls,
+        source: ox.Store,
+        base_iri: str = DEFAULT_BASE_IRI,
+        extra_sources: Iterable[Path] = (),
+        files_describing: Callable[[Node], list[str]] | None = None,
+    ) -> ValidationGraph:
+        started = time.perf_counter()
+        names = [
+            URIRef(row["g"].value)
+            for row in source.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        ]
+        default_size = len(list(source.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+        # Rust end to end: every graph written as N-Triples, read back into one default graph.
+        merged = io.BytesIO()
+        for name in [ox.DefaultGraph(), *(ox.NamedNode(str(n)) for n in names)]:
+            source.dump(merged, ox.RdfFormat.N_TRIPLES, from_graph=name)
+        store = ox.Store()
+        store.bulk_load(merged.getvalue(), ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+        description = dataset_description(sorted(names), default_size, base_iri, extra_sources)
+        blank_nodes: dict[str, Node] = {}
+        fresh: dict[Node, object] = {}
+        for s, p, o in description:
+            terms = []
+            for term in (s, p, o):
+                if isinstance(term, BNode):
+                    if term not in fresh:
+                        fresh[term] = ox.BlankNode()
+                    terms.append(fresh[term])
+                else:
+                    terms.append(shacl_sparql.to_ox(term))
+            store.add(ox.Quad(*terms, ox.DefaultGraph()))
+        made = cls(store, files_describing or (lambda node: []), blank_nodes)
+        made.timings["load"] = time.perf_counter() - started
+        return made
+
+    def validate(
+        self, shapes: Graph | None = None, nodes: list[URIRef] | None = None
+    ) -> ValidationReport:
+        self.timings = {"load": self.timings.get("load", 0.0)}
+        started = time.perf_counter()
+        shapes, compiled = _compiled(shapes)
+        self.timings["compile"] = time.perf_counter() - started
+        found: list[shacl_sparql.Result] = []
+        if nodes is None or nodes:
+            for name, seconds in shacl_sparql.materialize_focus(
+                self.store, compiled, nodes
+            ).items():
+                self.timings[f"focus {name}"] = seconds
+            for check in compiled.checks:
+                started = time.perf_counter()
+                found.extend(shacl_sparql.run_check(self.store, check))
+                key = f"check {check.name}"
+                self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - started
+        started = time.perf_counter()
+        report = self._report(found, shapes)
+        self.timings["report"] = time.perf_counter() - started
+        return report
+
+    def _report(self, found: list[shacl_sparql.Result], shapes: Graph) -> ValidationReport:
+        results = Graph()
+        report_node = BNode()
+        results.add((report_node, RDF.type, SH.ValidationReport))
+        violations = set()
+        for result in found:
+            focus = self._original(result.focus)
+            value = self._original(result.value) if result.value is not None else None
+            messages = sorted(set(result.messages))
+            violations.add(
+                Violation(
+                    severity=_local_name(result.severity),
+                    focus=_show(focus),
+                    path=_show_path(shapes, result.path) if result.path is not None else None,
+                    value=_show(value) if value is not None else None,
+                    message=" / ".join(messages) or "(no message)",
+                    shape=_show(_named_shape(shapes, result.shape)),
+                    files=tuple(self.files_describing(focus)),
+                )
+            )
+            node = BNode()
+            results.add((report_node, SH.result, node))
+            results.add((node, RDF.type, SH.ValidationResult))
+            results.add((node, SH.focusNode, focus))
+            results.add((node, SH.resultSeverity, result.severity))
+            results.add((node, SH.sourceShape, result.shape))
+            results.add((node, SH.sourceConstraintComponent, result.component))
+            if value is not None:
+                results.add((node, SH.value, value))
+            if result.path is not None:
+                results.add((node, SH.resultPath, result.path))
+                _copy_path(shapes, result.path, results)
+            for message in messages:
+                results.add((node, SH.resultMessage, Literal(message)))
+        conforms = not any(v.severity == "Violation" for v in violations)
+        results.add((report_node, SH.conforms, Literal(conforms)))
+        return ValidationReport(_ordered(violations), results)
+
+    def _original(self, term: Node) -> Node:
+        """The caller's own blank node for one the store minted, so files can be told."""
+        if isinstance(term, BNode):
+            return self.blank_nodes.get(str(term), term)
+        return term
+
+
+def _compiled(shapes: Graph | None) -> tuple[Graph, shacl_sparql.CompiledShapes]:
+    """The shapes and their compilation; the shipped shapes are read and compiled once, since
+    a validation of a small write (validate_focus) must not spend its time there."""
+    if shapes is None:
+        return _shipped_shapes()
+    return shapes, shacl_sparql.compile_shapes(shapes)
+
+
+@cache
+def _shipped_shapes() -> tuple[Graph, shacl_sparql.CompiledShapes]:
+    shapes = load_shapes()
+    return shapes, shacl_sparql.compile_shapes(shapes)
+
+
+def _copy_path(shapes: Graph, path: Node, into: Graph) -> None:
+    """The triples that spell a complex path out, copied into the report."""
+    pending, seen = [path], set()
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, BNode) or node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            into.add((node, p, o))
+            pending.append(o)
+
+
+def _ordered(violations: Iterable[Violation]) -> list[Violation]:
+    """By severity, file, focus node and message; the other fields only break ties, so that
+    the order never depends on the order in which an engine found them."""
+    return sorted(
+        violations,
+        key=lambda v: (
+            SEVERITY_ORDER.get(v.severity, 9),
+            v.files,
+            v.focus,
+            v.message,
+            v.path or "",
+            v.value or "",
+            v.shape or "",
+            v.severity,
+        ),
+    )
+
+
+def _validate_with_pyshacl(
+    loaded: LoadedData, base_iri: str, shapes: Graph, extra_sources: Iterable[Path]
+) -> ValidationReport:
     _, results, _ = shacl_validate(
         validation_graph(loaded, base_iri, extra_sources),
         shacl_graph=shapes,
@@ -142,10 +456,7 @@ def validate(
         for node in results.subjects(SH.resultSeverity)
         if node not in nested
     }
-    violations = sorted(
-        found, key=lambda v: (SEVERITY_ORDER.get(v.severity, 9), v.files, v.focus, v.message)
-    )
-    return ValidationReport(violations, results)
+    return ValidationReport(_ordered(found), results)
 
 
 def _violation(results: Graph, node: Node, loaded: LoadedData, shapes: Graph) -> Violation:
