@@ -159,7 +159,8 @@ def test_build_reports_validation_to_its_caller_and_prints_nothing(tmp_path, mon
 
 
 def test_build_reports_a_failed_validation_before_refusing(tmp_path, monkeypatch):
-    monkeypatch.setattr(build.validate, "validate_store", lambda store, base_iri, **_: Report(False))
+    failing = lambda store, base_iri, **_: Report(False)  # noqa: E731
+    monkeypatch.setattr(build.validate, "validate_store", failing)
     steps = []
     with pytest.raises(build.InvalidData):
         build.build_store(Settings(cache_dir=str(tmp_path)), on_validation=steps.append)
