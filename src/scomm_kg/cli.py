@@ -140,27 +140,29 @@ def load_command(paths: tuple[Path, ...], store: str, update_url: str | None) ->
             "directory or a SPARQL endpoint's URL"
         )
     settings = _settings(store=store, store_update_url=update_url, data=paths or None)
-    started = time.perf_counter()
     loading: dict = {}
     with _refusing_bad_data("nothing was loaded"), _store_errors():
         build.build_store(
-            settings, on_validation=_say_validation, on_load=lambda s: _progress(s, loading)
+            settings,
+            on_validation=lambda step: _say_validation(step, loading),
+            on_load=lambda sources: _progress(sources, loading),
         ).close()
     if "bar" in loading:
         loading["bar"].close()
     sources = loading.get("sources", [])
     files = len(loader.default_files()) + len(settings.data)
-    skipped = files - len(sources)
     if not sources:
         click.echo(f"{target_label(store)} holds all {files} files unchanged: nothing to load")
         return
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - loading["started"]
     triples = sum(s.triples for s in sources)
     graphs = len({g for s in sources for g in s.graphs})
+    checked = loading.get("validated")
     click.echo(
         f"loaded {len(sources)} file(s) into {target_label(store)}: {graphs} graphs, "
-        f"{triples} triples in {seconds:.1f}s ({triples / max(seconds, 1e-9):,.0f} triples/s); "
-        f"{skipped} file(s) unchanged, skipped"
+        f"{triples} triples in {seconds:.1f}s ({triples / max(seconds, 1e-9):,.0f} triples/s)"
+        + (f", validated in {checked:.1f}s" if checked is not None else "")
+        + f"; {files - len(sources)} file(s) unchanged, skipped"
     )
 
 
@@ -173,6 +175,7 @@ def _progress(sources, loading: dict):
     from tqdm import tqdm
 
     loading["sources"] = sources
+    loading["started"] = time.perf_counter()
     total = sum(source.triples for source in sources)
     bar = tqdm(total=total, unit=" triples", unit_scale=True, desc="loading", file=sys.stderr)
     loading["bar"] = bar
@@ -403,8 +406,10 @@ def _say_loading(sources) -> None:
         click.echo(f"loading {triples} triples…", err=True)
 
 
-def _say_validation(step: build.ValidationStep) -> None:
+def _say_validation(step: build.ValidationStep, heard: dict | None = None) -> None:
     """One progress line on stderr per validation step: it takes seconds."""
+    if heard is not None and step.stage == "finished":
+        heard["validated"] = step.seconds
     if step.stage == "cached":
         click.echo(
             f"{step.files} files already validated against the SHACL shapes (cached)", err=True

@@ -36,8 +36,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .. import querybind, querytext
-from ..results import QueryResult
+from .. import parse_errors, querybind, querytext
+from ..results import QueryResult, SelectResult
 from . import (
     DataVersion,
     EngineError,
@@ -155,19 +155,21 @@ class RemoteStore(GraphStore):
         accept = NTRIPLES if form in ("CONSTRUCT", "DESCRIBE") else RESULTS_JSON
         response = self._post(self.query_url, fields, accept)
         if response.status_code == 400:
-            raise QuerySyntaxError(f"the SPARQL server refused the query: {_reason(response)}")
+            raise _syntax_error(sparql, prefixes, _reason(response))
         if response.status_code != 200:
             raise EngineError(
                 f"the SPARQL server answered {response.status_code}: {_reason(response)}"
             )
         try:
             if accept == NTRIPLES:
-                answer = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+                quads = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+                answer = (quad.triple for quad in quads)
             else:
                 answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-            return _collect(answer, row_limit)
+            result = _collect(answer, row_limit)
         except (SyntaxError, ValueError) as error:
             raise EngineError(f"the SPARQL server's answer does not parse: {error}") from error
+        return _canonical_booleans(result)
 
     def graph_sizes(self) -> dict[str, int]:
         rows = self.query(
@@ -313,6 +315,39 @@ class RemoteStore(GraphStore):
             f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{ {graph} "
             f"{_iri(MANIFEST_PROPERTY)} {literal} }} }}"
         )
+
+
+_XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_BOOLEAN_FORMS = {"1": "true", "0": "false"}
+
+
+def _canonical_booleans(result: QueryResult) -> QueryResult:
+    """Booleans in their canonical form: Virtuoso writes true as "1", which is the same value."""
+    if not isinstance(result, SelectResult):
+        return result
+    rows = tuple({name: _canonical(term) for name, term in row.items()} for row in result.rows)
+    return SelectResult(result.variables, rows)
+
+
+def _canonical(term):
+    if isinstance(term, ox.Literal) and term.datatype == _XSD_BOOLEAN:
+        form = _BOOLEAN_FORMS.get(term.value)
+        if form is not None:
+            return ox.Literal(form, datatype=_XSD_BOOLEAN)
+    return term
+
+
+def _syntax_error(sparql: str, prefixes: Mapping[str, str], reason: str) -> QuerySyntaxError:
+    """Why the server refused the query: the embedded parser's diagnosis (line, column and a
+    caret) when it refuses the query too, else the server's own words (a server may refuse
+    what Oxigraph reads, or the other way round)."""
+    try:
+        ox.Store().query(sparql, prefixes=dict(prefixes))
+    except SyntaxError as error:
+        return QuerySyntaxError(*parse_errors.explain(sparql, str(error), prefixes))
+    except (OSError, RuntimeError, ValueError, TypeError):
+        pass
+    return QuerySyntaxError(f"the SPARQL server refused the query: {reason}")
 
 
 def _session(retries: int) -> requests.Session:
