@@ -139,6 +139,7 @@ class DatasetResults:
     memory: dict[str, dict] = field(default_factory=dict)  # label → peaks (MB) and processes
     rows: dict[str, dict[str, int | None]] = field(default_factory=dict)  # query → server → rows
     untimed: dict[str, list[str]] = field(default_factory=dict)  # server → queries skipped
+    timed_out: dict[str, list[str]] = field(default_factory=dict)  # server → no answer in time
     runs: dict[str, RunStats] = field(default_factory=dict)  # "server/query/c" → stats
 
     def run(self, server: str, query: str, concurrency: int) -> RunStats | None:
@@ -189,13 +190,16 @@ def _ratio_target(
     ratios: Mapping[str, float | None],
     limit: float,
     excess_ms: Mapping[str, float | None] | None = None,
+    baseline_timed_out: Sequence[str] = (),
 ) -> Target:
     """Met when every query's ratio is within ``limit``; a missing figure is not a pass.
 
     ``excess_ms`` (each query's p50 less the baseline's) tells a fixed cost per request from
     a slower evaluation: a ratio of 20x on a query Oxigraph answers in 0.1 ms is 2 ms."""
     known = {q: r for q, r in ratios.items() if r is not None}
-    missing = sorted(set(ratios) - set(known))
+    # Answered here, where the baseline gave no answer within the check's timeout: within.
+    faster = sorted(q for q in baseline_timed_out if q in ratios and q not in known)
+    missing = sorted(set(ratios) - set(known) - set(faster))
     if not known:
         return Target(name, None, "no query measured on both")
     worst = max(known, key=known.get)
@@ -206,6 +210,8 @@ def _ratio_target(
     )
     if beyond:
         figures += f" (beyond: {', '.join(beyond)})"
+    if faster:
+        figures += f"; answered where the baseline timed out: {', '.join(faster)}"
     excess = sorted(v for v in (excess_ms or {}).values() if v is not None)
     if excess:
         figures += f"; median excess {excess[len(excess) // 2]:+.1f} ms per request"
@@ -217,17 +223,28 @@ def _ratio_target(
 def evaluate_targets(results: DatasetResults, names: Sequence[str], concurrency: int = 1) -> list:
     """The issue's targets for stores, judged on one dataset's figures."""
     at = f"at {results.triples:,} triples, concurrency {concurrency}"
+
+    def beaten(server: str, baseline: str) -> list[str]:
+        """Queries ``server`` answered and timed where ``baseline`` gave no answer in time."""
+        return [
+            q
+            for q in results.timed_out.get(baseline, [])
+            if results.p50(server, q, concurrency) is not None
+        ]
+
     targets = [
         _ratio_target(
             f"p50 of scomm-kg (memory store) within 1.25x of Oxigraph's in-memory server, {at}",
             p50_ratios(results, "scomm-memory", REFERENCE, names, concurrency),
             1.25,
             p50_excess(results, "scomm-memory", REFERENCE, names, concurrency),
+            beaten("scomm-memory", REFERENCE),
         ),
         _ratio_target(
             f"p50 of scomm-kg on its disk store within 2x of its memory store, {at}",
             p50_ratios(results, "scomm-disk", "scomm-memory", names, concurrency),
             2.0,
+            baseline_timed_out=beaten("scomm-disk", "scomm-memory"),
         ),
     ]
     warm = results.startup.get("scomm-disk, 4 workers")
@@ -839,18 +856,29 @@ class StoresBench:
     ) -> tuple[list[str], dict[str, float], bool]:
         """The queries not to time, each query's seconds alone, and whether any timed out."""
         name = endpoint.name
-        skipped = []
+        skipped, failed = [], []
         single: dict[str, float] = {}
-        timed_out = False
         for query in self.names:
             rows, single[query] = endpoint.rows_of(query, self.args.check_timeout)
-            timed_out = timed_out or (rows is None and single[query] >= self.args.check_timeout)
-            results.rows.setdefault(query, {})[name] = rows
-            reference = results.rows[query].get(REFERENCE)
-            if rows is None or rows != reference:
+            if rows is None:
+                failed.append(query)
+                if single[query] >= self.args.check_timeout:
+                    results.timed_out.setdefault(name, []).append(query)
+                continue
+            # The reference is Oxigraph's in-memory server, or, where it gave no answer in
+            # time, the first server that gave one.
+            answers = results.rows.setdefault(query, {})
+            reference = next((r for r in answers.values() if r is not None), rows)
+            answers[name] = rows
+            if rows != reference:
                 skipped.append(query)
+        for query in failed:
+            results.rows.setdefault(query, {})[name] = None
         if skipped:
-            print(f"    {name}: rows differ from {REFERENCE}, not timed: {skipped}", flush=True)
+            print(f"    {name}: rows differ, not timed: {skipped}", flush=True)
+        if failed:
+            print(f"    {name}: no answer within the check, not timed: {failed}", flush=True)
+        timed_out = bool(results.timed_out.get(name))
         # A query slower alone than half a run's longest time would give no figures, and its
         # answers still in flight would spill into the next run.
         slow = [
@@ -863,10 +891,11 @@ class StoresBench:
                 flush=True,
             )
         untimed = [f"{q} (rows differ)" for q in skipped]
+        untimed += [f"{q} (no answer in {single[q]:.0f} s)" for q in failed]
         untimed += [f"{q} ({single[q]:.1f} s alone)" for q in slow]
         if untimed:
             results.untimed[name] = untimed
-        skipped += slow
+        skipped += failed + slow
         return skipped, single, timed_out
 
     def time_queries(self, results, server, endpoint, skipped, single) -> None:
