@@ -882,7 +882,9 @@ class StoresBench:
         # A query slower alone than half a run's longest time would give no figures, and its
         # answers still in flight would spill into the next run.
         slow = [
-            q for q in self.names if q not in skipped and single[q] > self.args.most_seconds / 2
+            q
+            for q in self.names
+            if q not in skipped and q not in failed and single[q] > self.args.most_seconds / 2
         ]
         if slow:
             print(
