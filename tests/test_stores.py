@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
+import sparql_servers
 from scomm_kg.store import (
     DiskStore,
     MemoryStore,
@@ -205,31 +206,10 @@ def _free_port() -> int:
 
 @pytest.fixture
 def oxigraph_server(tmp_path):
-    """A throw-away `oxigraph serve` on a loopback port: its query and update URLs."""
-    command = Path(sys.executable).with_name("oxigraph")
-    if not command.exists():
-        pytest.skip("the `oxigraph` server is not installed (pip install oxigraph)")
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(command), "serve", "--location", str(tmp_path / "ox"), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{base}/query", params={"query": "ASK {}"}, timeout=2).ok:
-                    break
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail(f"oxigraph serve did not start: {process.stderr.read().decode()}")
-            time.sleep(0.1)
-        yield f"{base}/query", f"{base}/update"
-    finally:
-        process.terminate()
-        process.wait(10)
-        process.stderr.close()
+    """A throw-away Oxigraph server holding a graph of its own: its query and update URLs."""
+    seed = b'<urn:test:s> <urn:test:p> "not ours" <urn:test:seed> .\n'
+    with sparql_servers.oxigraph_server(seed, tmp_path, union_default_graph=False) as server:
+        yield server.query_url, server.update_url
 
 
 def test_a_remote_store_loads_reloads_and_answers_as_an_embedded_one(oxigraph_server):
