@@ -21,6 +21,8 @@ def loaded():
 
 # Which backend the `store` fixture holds the shipped graph in: `memory` (the default), `disk`
 # (a throw-away directory), or a throw-away SPARQL server loaded through the remote store:
+# Test apps over the store take their settings from SCOMM_* (Settings.from_env), so that a run
+# on a server can give the lanes the longer deadlines a server needs (.ci/run does).
 # `oxigraph` (its server, not in its union mode: its union flag overrides a query's own FROM)
 # or `virtuoso` (tests/sparql_servers.py); the remote store names the project's graphs in
 # each request.

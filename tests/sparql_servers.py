@@ -42,6 +42,7 @@ import requests
 REQUIRE = "SCOMM_REQUIRE_SERVERS"
 START_WAIT = 60.0  # seconds a server may take to answer after it was started
 STOP_WAIT = 30.0  # seconds it may take to exit once asked
+SERVER_QUERY_SECONDS = 15  # the longest query Oxigraph's server runs for a test
 # Virtuoso's default administrator in a new database; the database is thrown away at the end
 # and its ports are on the loopback interface only.
 VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"
@@ -126,7 +127,10 @@ def oxigraph_server(
     ).stdout.strip()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    # A query its client gave up on (a test of timeouts) would run on, unbounded, and slow
+    # every test after it: the server stops any query after this many seconds.
     command = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    command += ["--timeout-s", str(SERVER_QUERY_SECONDS)]
     if union_default_graph:
         command.append("--union-default-graph")
     with _running(command, log) as process:

@@ -31,7 +31,7 @@ NAPOLITANO = "/page/person/janet-napolitano"
 @pytest.fixture(scope="module")
 def client(store):
     """The site as deployed: default settings, queries in forked workers."""
-    return create_app(Settings(), store=store).test_client()
+    return create_app(Settings.from_env(), store=store).test_client()
 
 
 class Reading(HTMLParser):

@@ -38,7 +38,7 @@ NAPOLITANO = DEFAULT_BASE_IRI + "id/person/janet-napolitano"
 
 @pytest.fixture(scope="module")
 def client(store):
-    return create_app(Settings(), store=store, isolate_queries=False).test_client()
+    return create_app(Settings.from_env(), store=store, isolate_queries=False).test_client()
 
 
 def store_quads(store, sparql: str) -> set[tuple]:

@@ -45,7 +45,7 @@ OX_FORMATS = {
 
 @pytest.fixture(scope="module")
 def client(store):
-    return create_app(Settings(), store=store, isolate_queries=False).test_client()
+    return create_app(Settings.from_env(), store=store, isolate_queries=False).test_client()
 
 
 @pytest.fixture(scope="module")

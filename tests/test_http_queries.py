@@ -88,7 +88,7 @@ PROVENANCE_IDS = [i for i, (name, _) in zip(CASE_IDS, CASES, strict=True) if nam
 @pytest.fixture(scope="module")
 def client(store):
     """The site as deployed: default settings, queries in forked workers."""
-    return create_app(Settings(), store=store).test_client()
+    return create_app(Settings.from_env(), store=store).test_client()
 
 
 # --- Helpers -------------------------------------------------------------------------------

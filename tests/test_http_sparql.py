@@ -107,7 +107,7 @@ GRAPHS = [
 @pytest.fixture(scope="module")
 def client(store):
     """The endpoint as deployed: default settings, queries in forked workers."""
-    return create_app(Settings(), store=store).test_client()
+    return create_app(Settings.from_env(), store=store).test_client()
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ NAPOLITANO = iri("id/person/janet-napolitano")
 
 @pytest.fixture(scope="module")
 def client(store):
-    return create_app(Settings(), store=store).test_client()
+    return create_app(Settings.from_env(), store=store).test_client()
 
 
 class Results(HTMLParser):

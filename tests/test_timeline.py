@@ -26,7 +26,7 @@ MEMO = STATEMENT + "ice-memo-2010-08-notify-in-writing"
 
 @pytest.fixture(scope="module")
 def client(store):
-    return create_app(Settings(), store=store, isolate_queries=False).test_client()
+    return create_app(Settings.from_env(), store=store, isolate_queries=False).test_client()
 
 
 @pytest.fixture(scope="module")
