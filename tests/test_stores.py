@@ -302,3 +302,17 @@ def test_the_server_serves_a_remote_store_within_its_lanes_deadline(oxigraph_ser
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_a_large_store_keeps_no_copy_for_a_few_shared_triples(monkeypatch):
+    """auto copies the union for exactness only where the copy is cheap."""
+    from scomm_kg.store import embedded
+
+    monkeypatch.setattr(embedded, "AUTO_MERGE_LIMIT", 2)
+    store = MemoryStore()
+    store.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    assert store.union_mode == "view"
+    assert subjects(store, "SELECT DISTINCT ?s ?p ?o { ?s ?p ?o }") == [
+        "http://ex.org/a",
+        "http://ex.org/b",
+    ]

@@ -49,8 +49,9 @@ class Settings:
     union_default_graph: str = _setting(
         "auto",
         "How an embedded store holds the union default graph: 'view' (no copy; a triple that "
-        "k graphs hold matches k times), 'merged' (a copy, each triple once) or 'auto' (view "
-        "when no triple sits in two graphs, merged otherwise).",
+        "k graphs hold matches k times), 'merged' (a copy, each triple once) or 'auto' (merged "
+        "when some triple sits in two graphs and the store holds at most 100,000 quads, view "
+        "otherwise).",
     )
     data: tuple[Path, ...] = _setting(
         (),

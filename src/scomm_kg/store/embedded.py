@@ -10,8 +10,11 @@ matches twice. So the store holds the union in one of two ways, the ``union`` se
 - ``merged``: the union materialized in the engine's default graph, each triple once: the
   exact RDF merge, for about three times the memory at a million triples (measured in
   benchmarks/stores.py).
-- ``auto`` (the default): ``view`` when no triple sits in two graphs, which is then exact,
-  and ``merged`` otherwise. Which one a store chose is in ``union_mode``.
+- ``auto`` (the default): ``view`` when no triple sits in two graphs, which is then exact;
+  ``merged`` when some does and the store is small (at most ``AUTO_MERGE_LIMIT`` quads, where
+  the copy costs a few MB); ``view`` for a larger store, whose memory matters more (the
+  shipped graph alone holds 2 shared triples, so a national store would otherwise be copied
+  whole for them). Which one a store chose is in ``union_mode``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from . import EngineError, GraphStore, InvalidGraphName, QuerySyntaxError, Resul
 
 UNION_MODES = ("auto", "merged", "view")
 _MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+AUTO_MERGE_LIMIT = 100_000
 _SHARED_TRIPLE = "ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }"
 # Progress is reported after each slice of about this many bytes of N-Quads: fewer, larger
 # slices load faster (pyoxigraph writes sorted files per call), more show more progress.
@@ -99,7 +103,8 @@ def hold_union(engine: ox.Store, union: str) -> bool:
 
     The engine's default graph must hold no union materialized earlier.
     """
-    merged = union == "merged" or (union == "auto" and bool(engine.query(_SHARED_TRIPLE)))
+    small = union == "auto" and len(engine) <= AUTO_MERGE_LIMIT
+    merged = union == "merged" or (small and bool(engine.query(_SHARED_TRIPLE)))
     if merged:
         engine.update(_MATERIALIZE_UNION)
     return merged
