@@ -166,6 +166,30 @@ class HeldSource:
         return cls(source.sha256, source.graphs, source.triples)
 
 
+def held_to_json(held: Mapping[str, HeldSource]) -> dict:
+    """The sources a store holds, as its manifest keeps them (JSON, sorted by name)."""
+    return {
+        name: {"sha256": h.sha256, "graphs": list(h.graphs), "triples": h.triples}
+        for name, h in sorted(held.items())
+    }
+
+
+def held_from_json(entries: Mapping[str, dict]) -> dict[str, HeldSource]:
+    """The inverse of `held_to_json`."""
+    return {
+        name: HeldSource(entry["sha256"], tuple(entry["graphs"]), entry["triples"])
+        for name, entry in entries.items()
+    }
+
+
+def graph_name(iri: str) -> ox.NamedNode:
+    """A graph IRI named by a caller, checked: InvalidGraphName when it is not an IRI."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
+
+
 def graphs_replaced(sources: Sequence[Source], held: Mapping[str, HeldSource]) -> set[str]:
     """The graphs a load of ``sources`` empties first: theirs, and theirs when loaded before.
 

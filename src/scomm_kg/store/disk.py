@@ -30,6 +30,8 @@ from . import (
     Source,
     StoreUnavailable,
     graphs_replaced,
+    held_from_json,
+    held_to_json,
 )
 from .embedded import EmbeddedStore, bulk_load, check_union_mode, hold_union
 
@@ -49,10 +51,7 @@ class DiskStore(EmbeddedStore):
                 f"({', '.join(manifest.get('loading', [])) or 'unknown sources'}); remove the "
                 f"directory and load it again"
             )
-        self._held = {
-            name: HeldSource(entry["sha256"], tuple(entry["graphs"]), entry["triples"])
-            for name, entry in manifest.get("sources", {}).items()
-        }
+        self._held = held_from_json(manifest.get("sources", {}))
         self._merged = manifest.get("union") == "merged"
         loaded = manifest.get("loaded")
         self._version = DataVersion.of_sources(
@@ -155,10 +154,7 @@ class DiskStore(EmbeddedStore):
             "state": "loading" if loading is not None else "ready",
             "union": "merged" if self._merged else "view",
             "loaded": self._version.loaded.isoformat(),
-            "sources": {
-                name: {"sha256": held.sha256, "graphs": list(held.graphs), "triples": held.triples}
-                for name, held in sorted(self._held.items())
-            },
+            "sources": held_to_json(self._held),
         }
         if loading is not None:
             body["loading"] = loading

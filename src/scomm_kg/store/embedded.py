@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from .. import parse_errors, querytext
 from ..results import AskResult, GraphResult, QueryResult, SelectResult
-from . import EngineError, GraphStore, InvalidGraphName, QuerySyntaxError, ResultTooLarge
+from . import EngineError, GraphStore, QuerySyntaxError, ResultTooLarge, graph_name
 
 UNION_MODES = ("auto", "merged", "view")
 _MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -56,8 +56,8 @@ class EmbeddedStore(GraphStore):
         # Oxigraph lets a PREFIX declared in the query override one of these.
         options: dict = {"base_iri": base_iri, "prefixes": dict(prefixes)}
         if default_graphs is not None or named_graphs is not None:
-            options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
-            options["named_graphs"] = [_graph_name(g) for g in named_graphs or ()]
+            options["default_graph"] = [graph_name(g) for g in default_graphs or ()]
+            options["named_graphs"] = [graph_name(g) for g in named_graphs or ()]
         elif not self._merged and not querytext.names_dataset(sparql):
             # The engine's union option would override a FROM of the query's own.
             options["use_default_graph_as_union"] = True
@@ -124,13 +124,6 @@ def bulk_load(engine: ox.Store, nquads: bytes, progress=None) -> None:
         if progress is not None:
             progress(piece.count(b"\n"))
         start = end
-
-
-def _graph_name(iri: str) -> ox.NamedNode:
-    try:
-        return ox.NamedNode(iri)
-    except ValueError as error:
-        raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
 
 
 def _collect(answer, row_limit: int | None) -> QueryResult:

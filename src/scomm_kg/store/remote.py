@@ -43,12 +43,14 @@ from . import (
     EngineError,
     GraphStore,
     HeldSource,
-    InvalidGraphName,
     LoadSummary,
     QuerySyntaxError,
     Source,
     StoreUnavailable,
+    graph_name,
     graphs_replaced,
+    held_from_json,
+    held_to_json,
 )
 from .embedded import _collect
 
@@ -139,7 +141,7 @@ class RemoteStore(GraphStore):
     def _query(self, sparql, bindings, dataset, base_iri, prefixes, row_limit) -> QueryResult:
         default_graphs, named_graphs = dataset
         for graph in (*(default_graphs or ()), *(named_graphs or ())):
-            _check_graph(graph)
+            graph_name(graph)
         text = _with_prologue(sparql, prefixes, base_iri)
         if bindings:
             text = querybind.with_values(text, bindings)
@@ -294,20 +296,13 @@ class RemoteStore(GraphStore):
         manifest = json.loads(rows[0]["json"].value)
         if manifest.get("format") != MANIFEST_FORMAT:
             raise StoreUnavailable(f"the manifest at {self.query_url} is of an unknown format")
-        held = {
-            name: HeldSource(entry["sha256"], tuple(entry["graphs"]), entry["triples"])
-            for name, entry in manifest["sources"].items()
-        }
-        return held, datetime.fromisoformat(manifest["loaded"])
+        return held_from_json(manifest["sources"]), datetime.fromisoformat(manifest["loaded"])
 
     def _write_manifest(self) -> None:
         body = {
             "format": MANIFEST_FORMAT,
             "loaded": self._version.loaded.isoformat(),
-            "sources": {
-                name: {"sha256": held.sha256, "graphs": list(held.graphs), "triples": held.triples}
-                for name, held in sorted(self._held.items())
-            },
+            "sources": held_to_json(self._held),
         }
         literal = ox.Literal(json.dumps(body, sort_keys=True))
         graph = _iri(MANIFEST_GRAPH)
@@ -361,14 +356,7 @@ def _session(retries: int) -> requests.Session:
 
 def _iri(iri: str) -> str:
     """An IRI as SPARQL writes it, by pyoxigraph, which refuses one that is not an IRI."""
-    return str(_check_graph(iri))
-
-
-def _check_graph(iri: str) -> ox.NamedNode:
-    try:
-        return ox.NamedNode(iri)
-    except ValueError as error:
-        raise InvalidGraphName(f"not a valid graph IRI: {iri!r} ({error})") from None
+    return str(graph_name(iri))
 
 
 def _with_prologue(sparql: str, prefixes: Mapping[str, str], base_iri: str | None) -> str:
