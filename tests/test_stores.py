@@ -316,3 +316,18 @@ def test_a_large_store_keeps_no_copy_for_a_few_shared_triples(monkeypatch):
         "http://ex.org/a",
         "http://ex.org/b",
     ]
+
+
+def test_a_source_read_under_another_base_holds_the_iris_the_loader_gives():
+    """The store's reader and the validator's loader move IRIs to the base alike."""
+    from scomm_kg import loader
+
+    base = "https://kg.example.org/"
+    files = loader.default_files()
+    store = MemoryStore()
+    store.load([loader.read_source(path, base) for path in files])
+    iris = {row["s"].value for row in store.query("SELECT DISTINCT ?s { ?s ?p ?o }").rows}
+    expected = {str(s) for s in loader.load(files, base).merged().subjects() if "://" in str(s)}
+    assert {i for i in iris if "://" in i} == expected
+    assert any(i.startswith(base + "id/") for i in iris)
+    assert "https://w3id.org/scomm-kg/ontology" in iris, "the ontology's IRI never moves"

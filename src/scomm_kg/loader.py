@@ -151,8 +151,9 @@ def _display_name(path: Path) -> str:
         return str(path)
 
 
-def _rebaser(base_iri: str):
-    """Map IRIs under the canonical base to ``base_iri``; the ontology's IRIs never move."""
+def _rebaser(base_iri: str, iri_type=URIRef):
+    """Map IRIs (of ``iri_type``: rdflib's URIRef, or pyoxigraph's NamedNode) under the
+    canonical base to ``base_iri``; the ontology's IRIs never move."""
     if base_iri == DEFAULT_BASE_IRI:
         return lambda term: term
     if not base_iri.endswith("/"):
@@ -160,10 +161,10 @@ def _rebaser(base_iri: str):
     keep = str(ONTOLOGY_IRI)
 
     def rebase(term):
-        if isinstance(term, URIRef):
-            text = str(term)
+        if isinstance(term, iri_type):
+            text = str(term) if iri_type is URIRef else term.value
             if text.startswith(DEFAULT_BASE_IRI) and not text.startswith(keep):
-                return URIRef(base_iri + text[len(DEFAULT_BASE_IRI) :])
+                return iri_type(base_iri + text[len(DEFAULT_BASE_IRI) :])
         return term
 
     return rebase
@@ -226,7 +227,7 @@ def read_source(path: Path, base_iri: str = DEFAULT_BASE_IRI) -> Source:
             name = next(iter(ontologies))
             quads = [ox.Quad(q.subject, q.predicate, q.object, name) for q in quads]
     if base_iri != DEFAULT_BASE_IRI:
-        rebase = _engine_rebaser(base_iri)
+        rebase = _rebaser(base_iri, ox.NamedNode)
         quads = [ox.Quad(*(rebase(t) for t in q)) for q in quads]
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
     nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
@@ -258,17 +259,3 @@ def _rdflib_nquads(path: Path) -> bytes:
         dataset.graph(target).add((s, p, o))
     with rdflib_quietly():
         return dataset.serialize(format="nquads", encoding="utf-8")
-
-
-def _engine_rebaser(base_iri: str):
-    """`_rebaser` for pyoxigraph terms."""
-    keep = str(ONTOLOGY_IRI)
-
-    def rebase(term):
-        if isinstance(term, ox.NamedNode):
-            text = term.value
-            if text.startswith(DEFAULT_BASE_IRI) and not text.startswith(keep):
-                return ox.NamedNode(base_iri + text[len(DEFAULT_BASE_IRI) :])
-        return term
-
-    return rebase
