@@ -25,7 +25,7 @@ from .service import QueryRequest, QueryService, formats_for, result_kind
 from .serving.isolation import IsolationUnavailable
 from .serving.pool import AnswerTooLarge, PoolBusy, PoolStartFailed, QueryTimeout, WorkerCrashed
 from .settings import Settings
-from .store import GraphStore, QueryError, StoreUnavailable
+from .store import GraphStore, LoadSummary, QueryError, StoreUnavailable
 
 TABLE_CELL_WIDTH = 60
 KIND_NAMES = {"select": "a SELECT", "ask": "an ASK", "graph": "a CONSTRUCT or DESCRIBE"}
@@ -154,13 +154,11 @@ def load_command(paths: tuple[Path, ...], store: str, update_url: str | None) ->
     if not sources:
         click.echo(f"{target_label(store)} holds all {files} files unchanged: nothing to load")
         return
-    seconds = time.perf_counter() - loading["started"]
-    triples = sum(s.triples for s in sources)
-    graphs = len({g for s in sources for g in s.graphs})
+    done = LoadSummary.of(sources, time.perf_counter() - loading["started"])
     checked = loading.get("validated")
     click.echo(
-        f"loaded {len(sources)} file(s) into {target_label(store)}: {graphs} graphs, "
-        f"{triples} triples in {seconds:.1f}s ({triples / max(seconds, 1e-9):,.0f} triples/s)"
+        f"loaded {done.sources} file(s) into {target_label(store)}: {done.graphs} graphs, "
+        f"{done.triples} triples in {done.seconds:.1f}s ({done.rate:,.0f} triples/s)"
         + (f", validated in {checked:.1f}s" if checked is not None else "")
         + f"; {files - len(sources)} file(s) unchanged, skipped"
     )
