@@ -1,0 +1,1 @@
+"""Curation: adding sources and statements to the graph safely."""
