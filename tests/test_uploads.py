@@ -449,3 +449,32 @@ def test_json_ld_must_be_utf_8_json():
     assert "UTF-8" in refusal('{"@id": "é"}'.encode("latin-1"), RdfInputFormat.JSON_LD).message
     error = refusal(b'{"@id": "a",\n "http://schema.org/name" "x"}', RdfInputFormat.JSON_LD)
     assert (error.line, error.kind) == (2, 400) and "not JSON" in error.message
+
+
+def test_json_ld_keys_that_no_context_defines_are_refused_since_a_reader_drops_them():
+    typo = {"@context": {"name": "http://schema.org/name"}, "@id": "a", "nmae": "Alice"}
+    error = refusal(json.dumps(typo).encode(), RdfInputFormat.JSON_LD)
+    assert error.kind == 400 and "'nmae'" in error.message
+    # With @vocab every key is an IRI under it; a term, a keyword alias or an IRI key is known.
+    vocab = {"@context": {"@vocab": "http://schema.org/"}, "@id": "a", "nmae": "Alice"}
+    assert len(read(json.dumps(vocab).encode(), RdfInputFormat.JSON_LD)) == 1
+    aliased = {
+        "@context": {"id": "@id", "s": "http://schema.org/"},
+        "id": "a",
+        "s:name": "Alice",
+        "http://schema.org/knows": {"id": "b"},
+    }
+    assert len(read(json.dumps(aliased).encode(), RdfInputFormat.JSON_LD)) == 2
+
+
+def test_json_ld_language_maps_keep_their_keys():
+    document = {
+        "@context": {"label": {"@id": "http://schema.org/name", "@container": "@language"}},
+        "@id": "a",
+        "label": {"en": "Secure Communities", "es": "Comunidades Seguras"},
+    }
+    quads = read(json.dumps(document).encode(), RdfInputFormat.JSON_LD)
+    assert {q.object for q in quads} == {
+        ox.Literal("Secure Communities", language="en"),
+        ox.Literal("Comunidades Seguras", language="es"),
+    }

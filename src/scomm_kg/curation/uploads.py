@@ -2,38 +2,25 @@
 
 Every write that brings RDF from outside (``scomm-kg add FILE``, the Graph Store Protocol) reads
 it here. The format is named by the caller (a file's extension, a flag, a media type), never
-guessed from the bytes. Guards are decided from a parser's structure, never from the text:
+guessed from the bytes. In order:
 
-* the size cap is checked before any parser runs;
-* RDF/XML must be well-formed UTF-8 XML to expat, without a document type declaration (so no
-  entity can be declared, expanded or fetched) and at most `MAX_NESTING` elements deep, before
-  pyoxigraph sees it (its RDF/XML parser aborts the process on a small nested-entity document,
-  accepts a document cut off before its end tags, and slows down with the square of nesting);
-* JSON-LD is parsed as JSON first and walked: every ``@context`` must be inline (an object or
-  null), no ``@import`` anywhere, no key twice in one object, at most `MAX_NESTING` levels
-  (pyoxigraph's JSON-LD reader slows down with the square of nesting and exhausts memory on a
-  few thousand levels);
-* everything is then parsed by pyoxigraph, whose parsers check every IRI and language tag.
-
-The whole input is parsed before anything is returned, so a truncated upload is a syntax error
-and never a partial graph.
+* the size cap, before any parser runs;
+* RDF/XML and JSON-LD pass the structural checks of `upload_guards` (no DTD or entity, no
+  remote JSON-LD context, bounded nesting, no triple a JSON-LD reader would silently drop);
+* pyoxigraph parses the whole input strictly (every IRI and language tag checked) before
+  anything is returned, so a truncated upload is a syntax error, never a partial graph.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
-from xml.parsers import expat
 
 import pyoxigraph as ox
 
-# Deep enough for any hand-written or generated RDF we have seen (RDF/XML's striped syntax
-# needs two elements per nested node; JSON-LD one object per level), shallow enough that the
-# parsers' quadratic cost in depth stays within a few times their flat rate.
-MAX_NESTING = 64
+from .upload_guards import MAX_NESTING, Refusal, check_json_ld, check_xml
 
 
 class UploadKind(int, Enum):
@@ -179,12 +166,16 @@ def read_rdf(
     target = None if default_graph is None else _iri(default_graph, "graph IRI")
     try:
         if format is RdfInputFormat.RDF_XML:
-            _check_xml(data)
+            check_xml(data)
         elif format is RdfInputFormat.JSON_LD:
-            _check_json_ld(data)
+            check_json_ld(data)
         quads = list(
             ox.parse(data, format=format.value.engine, base_iri=base.value, rename_blank_nodes=True)
         )
+    except Refusal as refusal:
+        raise UploadRefused(
+            UploadKind.BAD_SYNTAX, refusal.reason, refusal.line, refusal.column
+        ) from None
     except SyntaxError as error:
         raise _refusal_from_engine(error) from None
     except RecursionError:
@@ -222,158 +213,6 @@ def _iri(text: str, what: str) -> ox.NamedNode:
         return ox.NamedNode(text)  # absolute IRIs only: a relative reference is a ValueError
     except ValueError as error:
         raise UploadRefused(UploadKind.BAD_SYNTAX, f"invalid {what} {text!r}: {error}") from None
-
-
-# --- RDF/XML ---------------------------------------------------------------------------------
-
-
-def _check_xml(data: bytes) -> None:
-    """Refuse XML that declares a document type, is not UTF-8, is not well-formed, or nests
-    deeper than `MAX_NESTING`, from expat's events."""
-    # Forcing UTF-8 makes expat read the bytes as pyoxigraph does, whatever the document
-    # declares; a document in another encoding then fails here instead of being read twice
-    # two ways.
-    parser = expat.ParserCreate(encoding="UTF-8")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    depth = 0
-
-    def refuse(reason: str):
-        raise UploadRefused(
-            UploadKind.BAD_SYNTAX,
-            reason,
-            parser.CurrentLineNumber,
-            parser.CurrentColumnNumber + 1,
-        )
-
-    def on_doctype(name, *_):
-        refuse(
-            f"a document type declaration (<!DOCTYPE {name}>) is refused: RDF uploads may "
-            "not declare entities or a DTD"
-        )
-
-    def on_xml_declaration(_version, encoding, _standalone):
-        if encoding is not None and encoding.lower() not in ("utf-8", "utf8"):
-            refuse(f"RDF/XML uploads must be UTF-8, not {encoding!r}")
-
-    def on_start(_name, _attributes):
-        nonlocal depth
-        depth += 1
-        if depth > MAX_NESTING:
-            refuse(f"elements nest deeper than {MAX_NESTING} levels")
-
-    def on_end(_name):
-        nonlocal depth
-        depth -= 1
-
-    def on_entity(*_):  # only reachable through a DTD, refused above; kept to fail closed
-        refuse("entity declarations are refused")
-
-    parser.StartDoctypeDeclHandler = on_doctype
-    parser.EntityDeclHandler = on_entity
-    parser.ExternalEntityRefHandler = on_entity
-    parser.XmlDeclHandler = on_xml_declaration
-    parser.StartElementHandler = on_start
-    parser.EndElementHandler = on_end
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as error:
-        raise UploadRefused(
-            UploadKind.BAD_SYNTAX,
-            f"not well-formed XML: {expat.ErrorString(error.code)}",
-            error.lineno,
-            error.offset + 1,
-        ) from None
-
-
-# --- JSON-LD ---------------------------------------------------------------------------------
-
-
-def _check_json_ld(data: bytes) -> None:
-    """Refuse JSON-LD that could make a processor fetch anything, or that is ambiguous or
-    too deep, from the parsed JSON's structure."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UploadRefused(
-            UploadKind.BAD_SYNTAX, f"JSON-LD uploads must be UTF-8 (byte {error.start})"
-        ) from None
-    try:
-        document = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as error:
-        raise UploadRefused(
-            UploadKind.BAD_SYNTAX, f"not JSON: {error.msg}", error.lineno, error.colno
-        ) from None
-    except RecursionError:
-        raise UploadRefused(
-            UploadKind.BAD_SYNTAX, f"the JSON nests deeper than {MAX_NESTING} levels"
-        ) from None
-    pending = [(document, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if depth > MAX_NESTING:
-            raise UploadRefused(
-                UploadKind.BAD_SYNTAX, f"the JSON nests deeper than {MAX_NESTING} levels"
-            )
-        if isinstance(value, list):
-            pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, dict):
-            if "@import" in value:
-                raise UploadRefused(
-                    UploadKind.BAD_SYNTAX,
-                    f"@import {value['@import']!r} is refused: a context is never fetched",
-                )
-            if "@context" in value:
-                _check_context(value["@context"])
-            _check_iri_positions(value)
-            pending.extend((item, depth + 1) for item in value.values())
-
-
-def _check_context(context) -> None:
-    for each in context if isinstance(context, list) else [context]:
-        if each is not None and not isinstance(each, dict):
-            raise UploadRefused(
-                UploadKind.BAD_SYNTAX,
-                f"the @context {each!r} is refused: contexts must be written inline, since "
-                "none is ever fetched",
-            )
-
-
-# No IRI, relative or absolute, may hold these (RFC 3987); expansion only prefixes or resolves,
-# so a string in an IRI's place that holds one never becomes an IRI, and a JSON-LD processor
-# drops its triple without a word.
-_NEVER_IN_AN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`]')
-_IRI_VALUED = ("@id", "@type", "@vocab", "@base")
-
-
-def _check_iri_positions(node: dict) -> None:
-    for key, value in node.items():
-        strings = value if key in ("@type",) and isinstance(value, list) else [value]
-        if key in _IRI_VALUED:
-            candidates = [text for text in strings if isinstance(text, str)]
-        elif not key.startswith("@") and ":" in key:  # a property named by an IRI
-            candidates = [key]
-        else:
-            continue
-        for text in candidates:
-            bad = _NEVER_IN_AN_IRI.search(text)
-            if bad:
-                raise UploadRefused(
-                    UploadKind.BAD_SYNTAX,
-                    f"{text!r} (for {key}) cannot be an IRI: it holds {bad[0]!r}",
-                )
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    # Readers disagree on which of two equal keys wins; a JSON-LD processor that read the
-    # other one could see a context this check did not.
-    result = {}
-    for key, value in pairs:
-        if key in result:
-            raise UploadRefused(
-                UploadKind.BAD_SYNTAX, f"the key {key!r} appears twice in one JSON object"
-            )
-        result[key] = value
-    return result
 
 
 # --- Messages --------------------------------------------------------------------------------
