@@ -513,3 +513,32 @@ def test_each_object_of_a_top_level_json_ld_array_may_carry_its_context():
         (BASE + "a", "x"),
         (BASE + "b", "y"),
     }
+
+
+def test_json_ld_terms_defined_through_a_long_chain_or_a_cycle_are_refused():
+    # Each term written with the next: pyoxigraph 0.5.13 recursed through 10,000 of them until
+    # its stack overflowed, ending the process.
+    terms = 10_000
+    chain = {f"t{i}": f"t{i + 1}:x" for i in range(terms)} | {f"t{terms}": "http://e.org/"}
+    document = json.dumps({"@context": chain, "@id": "a", "t0": "v"}).encode()
+    answer = read_in_a_child(document, RdfInputFormat.JSON_LD)
+    assert answer["kind"] == 400 and "chain of more than" in answer["message"]
+    cycle = {"@context": {"a": "b:x", "b": "a:y"}, "@id": "s", "a": "v"}
+    error = refusal(json.dumps(cycle).encode(), RdfInputFormat.JSON_LD)
+    assert error.kind == 400 and "through each other" in error.message
+
+
+def test_json_ld_terms_written_with_prefixes_and_other_terms_are_read():
+    context = {
+        "schema": "http://schema.org/",
+        "name": "schema:name",
+        "label": "name",
+        "knows": {"@id": "schema:knows", "@type": "@id"},
+        "schema:alternateName": {"@type": "schema:Text"},
+    }
+    document = {"@context": context, "@id": "a", "label": "x", "knows": "b"}
+    quads = read(json.dumps(document).encode(), RdfInputFormat.JSON_LD)
+    assert {(q.predicate, q.object) for q in quads} == {
+        (NAME, ox.Literal("x")),
+        (KNOWS, ox.NamedNode(BASE + "b")),
+    }

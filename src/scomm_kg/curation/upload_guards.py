@@ -95,6 +95,7 @@ def check_json_ld(data: bytes) -> None:
     document = _parsed_json(data)
     defined_terms: set[str] = set()
     has_vocab = has_maps = False
+    contexts: list[dict] = []
     node_keys: list[str] = []
     # (value, depth, whether it sits inside a @context, whether it is a top-level object); a
     # stack, not recursion, since the depth is what is being checked.
@@ -114,6 +115,8 @@ def check_json_ld(data: bytes) -> None:
         if "@context" in value:
             _check_context(value["@context"])
             _check_context_place(in_context, top)
+            context = value["@context"]
+            contexts += [c for c in (context if isinstance(context, list) else [context]) if c]
         for key, item in value.items():
             if in_context:
                 has_vocab = has_vocab or key == "@vocab"
@@ -123,6 +126,7 @@ def check_json_ld(data: bytes) -> None:
             elif not key.startswith("@") and ":" not in key:
                 node_keys.append(key)
             pending.append((item, depth + 1, in_context or key == "@context", False))
+    _check_term_chains(contexts)
     if not (has_vocab or has_maps):
         # Without @vocab, a key that is neither a keyword, an IRI nor a term some context
         # defines expands to nothing, and its values are dropped. (The keys of a map
@@ -150,6 +154,62 @@ def _check_context_place(in_context: bool, top: bool) -> None:
             "a @context is accepted only in the document's top-level object (or each object "
             "of a top-level array), not in a nested one"
         )
+
+
+def _check_term_chains(contexts: list[dict]) -> None:
+    """Refuse terms defined through more than `MAX_NESTING` others, or through each other.
+
+    A processor defines a term after those its IRI is written with (``"name": "schema:name"``
+    needs ``schema``), recursively: pyoxigraph 0.5.13 crashed (a stack overflow, SIGSEGV) on a
+    170 KB context of 10,000 terms each written with the next.
+    """
+    references: dict[str, list[str]] = {}
+    for context in contexts:
+        for key, definition in context.items():
+            if key.startswith("@") and key != "@vocab":
+                continue
+            written = [key] if ":" in key else []
+            if isinstance(definition, str):
+                written.append(definition)
+            elif isinstance(definition, dict):
+                written += [
+                    definition[field]
+                    for field in ("@id", "@reverse", "@type")
+                    if isinstance(definition.get(field), str)
+                ]
+            references.setdefault(key, []).extend(written)
+    needs = {
+        term: {
+            other
+            for text in written
+            for other in (text, text.split(":", 1)[0])
+            if other in references and other != term
+        }
+        for term, written in references.items()
+    }
+    chain: dict[str, int] = {}
+    for start in needs:
+        if start in chain:
+            continue
+        # Depth-first, with an explicit stack: the chain's length is what is being checked.
+        stack, on_path = [(start, iter(needs[start]))], {start}
+        while stack:
+            term, others = stack[-1]
+            other = next(others, None)
+            if other is None:
+                stack.pop()
+                on_path.discard(term)
+                chain[term] = 1 + max((chain[o] for o in needs[term]), default=0)
+                if chain[term] > MAX_NESTING:
+                    raise Refusal(
+                        f"the term {term!r} is defined through a chain of more than "
+                        f"{MAX_NESTING} other terms"
+                    )
+            elif other in on_path:
+                raise Refusal(f"the terms {term!r} and {other!r} are defined through each other")
+            elif other not in chain:
+                stack.append((other, iter(needs[other])))
+                on_path.add(other)
 
 
 def _is_map(container) -> bool:
