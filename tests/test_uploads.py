@@ -542,3 +542,58 @@ def test_json_ld_terms_written_with_prefixes_and_other_terms_are_read():
         (NAME, ox.Literal("x")),
         (KNOWS, ox.NamedNode(BASE + "b")),
     }
+
+
+# --- Turtle, TriG, N-Triples, N-Quads: bounded nesting, no triple terms -----------------------
+
+
+def test_turtle_brackets_nested_beyond_the_limit_are_refused():
+    def nested(levels: int) -> bytes:
+        return (
+            b"<a> <http://schema.org/knows> "
+            + b"[ <http://schema.org/knows> " * levels
+            + b"<b>"
+            + b" ]" * levels
+            + b" ."
+        )
+
+    assert len(read(nested(MAX_NESTING), RdfInputFormat.TURTLE)) == MAX_NESTING + 1
+    error = refusal(nested(MAX_NESTING + 1), RdfInputFormat.TURTLE)
+    assert error.kind == 400 and f"deeper than {MAX_NESTING}" in error.message
+    collections = b"<a> <http://schema.org/knows> " + b"( " * 100 + b")" * 100 + b" ."
+    assert "deeper than" in refusal(collections, RdfInputFormat.TURTLE).message
+
+
+def test_brackets_inside_strings_iris_comments_and_escapes_are_no_nesting():
+    opaque = (
+        b"@prefix ex: <http://example.org/> .\n"
+        b"ex:a ex:p " + b'"' + b"[" * 100 + b'"' + b" ; # " + b"(" * 100 + b"\n"
+        b"  ex:q '''" + b"{\n" * 100 + b"''' ; ex:r <http://example.org/" + b"(" * 100 + b"> ;\n"
+        b"  ex:s ex:b" + b"\\(" * 100 + b" .\n"
+    )
+    quads = read(opaque, RdfInputFormat.TURTLE)
+    assert len(quads) == 4
+    assert ox.NamedNode("http://example.org/b" + "(" * 100) in {q.object for q in quads}
+
+
+def test_triple_terms_are_refused_and_deeply_nested_ones_never_reach_the_parser():
+    term = (
+        b"<http://e.org/a> <http://e.org/b> "
+        b"<<( <http://e.org/a> <http://e.org/b> <http://e.org/c> )>> .\n"
+    )
+    for fmt in (RdfInputFormat.N_TRIPLES, RdfInputFormat.TURTLE):
+        error = refusal(term, fmt)
+        assert error.kind == 400 and "triple terms" in error.message
+    reified = b"<a> <b> <c> {| <http://schema.org/source> <d> |} ."
+    assert "triple terms" in refusal(reified, RdfInputFormat.TURTLE).message
+    # Thirty thousand levels (360 KB) crashed pyoxigraph 0.5.13 with a stack overflow.
+    levels = 30_000
+    nested = (
+        b"<http://e.org/a> <http://e.org/b> "
+        + b"<<( <http://e.org/a> <http://e.org/b> " * levels
+        + b"<http://e.org/c>"
+        + b" )>>" * levels
+        + b" <http://e.org/g> .\n"
+    )
+    answer = read_in_a_child(nested, RdfInputFormat.N_QUADS)
+    assert answer["kind"] == 400 and "deeper than" in answer["message"]

@@ -5,10 +5,12 @@ it here. The format is named by the caller (a file's extension, a flag, a media 
 guessed from the bytes. In order:
 
 * the size cap, before any parser runs;
-* RDF/XML and JSON-LD pass the structural checks of `upload_guards` (no DTD or entity, no
-  remote JSON-LD context, bounded nesting, no triple a JSON-LD reader would silently drop);
+* every format passes the structural checks of `upload_guards` (bounded nesting in all; for
+  RDF/XML no DTD or entity; for JSON-LD no remote context and no triple a reader would
+  silently drop);
 * pyoxigraph parses the whole input strictly (every IRI and language tag checked) before
-  anything is returned, so a truncated upload is a syntax error, never a partial graph.
+  anything is returned, so a truncated upload is a syntax error, never a partial graph;
+* the quads land in named graphs only, without RDF 1.2 triple terms.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import PurePath
 
 import pyoxigraph as ox
 
-from .upload_guards import MAX_NESTING, Refusal, check_json_ld, check_xml
+from .upload_guards import MAX_NESTING, Refusal, check_json_ld, check_turtle_family, check_xml
 
 
 class UploadKind(int, Enum):
@@ -169,6 +171,9 @@ def read_rdf(
             check_xml(data)
         elif format is RdfInputFormat.JSON_LD:
             check_json_ld(data)
+        else:
+            line_based = format in (RdfInputFormat.N_TRIPLES, RdfInputFormat.N_QUADS)
+            check_turtle_family(data, is_line_based=line_based)
         quads = list(
             ox.parse(data, format=format.value.engine, base_iri=base.value, rename_blank_nodes=True)
         )
@@ -203,6 +208,13 @@ def _placed(quads: list[ox.Quad], target: ox.NamedNode | None) -> list[ox.Quad]:
             raise UploadRefused(
                 UploadKind.BAD_SYNTAX,
                 "a named graph must be named by an IRI, not by a blank node",
+            )
+        if isinstance(quad.object, ox.Triple) or isinstance(quad.subject, ox.Triple):
+            # RDF 1.2 triple terms (and the << >> reifications that make them) are outside
+            # the project's model, and its validator (rdflib, pyshacl) cannot read them.
+            raise UploadRefused(
+                UploadKind.BAD_SYNTAX,
+                f"RDF 1.2 triple terms are not accepted (in a triple about {quad.subject})",
             )
         placed.append(quad)
     return placed
