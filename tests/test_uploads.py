@@ -597,3 +597,13 @@ def test_triple_terms_are_refused_and_deeply_nested_ones_never_reach_the_parser(
     )
     answer = read_in_a_child(nested, RdfInputFormat.N_QUADS)
     assert answer["kind"] == 400 and "deeper than" in answer["message"]
+
+
+def test_an_upload_of_more_triples_than_the_cap_is_413_and_the_cap_is_a_setting():
+    dense = b"@prefix e: <http://e.org/> . e:a e:b " + b"e:c, " * 99 + b"e:c ."
+    assert len(read(dense, RdfInputFormat.TURTLE, max_triples=100)) == 100
+    error = refusal(dense, RdfInputFormat.TURTLE, max_triples=99)
+    assert error.kind == UploadKind.TOO_LARGE and "limit of 99 triples" in error.message
+    assert Settings.from_env({"SCOMM_MAX_UPLOAD_TRIPLES": "5"}).max_upload_triples == 5
+    with pytest.raises(ValueError, match="max_upload_triples"):
+        Settings.from_env({"SCOMM_MAX_UPLOAD_TRIPLES": "-1"})
