@@ -445,7 +445,9 @@ def test_json_ld_iris_are_checked_strictly_where_a_processor_would_drop_them():
         assert error.kind == 400 and "cannot be an IRI" in error.message, document
 
 
-def test_json_ld_must_be_utf_8_json():
+def test_json_ld_must_be_utf_8_json_and_an_object_or_array():
+    for lone in (b'"x"', b"1", b"null"):
+        assert "not a lone value" in refusal(lone, RdfInputFormat.JSON_LD).message
     assert "UTF-8" in refusal('{"@id": "é"}'.encode("latin-1"), RdfInputFormat.JSON_LD).message
     error = refusal(b'{"@id": "a",\n "http://schema.org/name" "x"}', RdfInputFormat.JSON_LD)
     assert (error.line, error.kind) == (2, 400) and "not JSON" in error.message

@@ -128,6 +128,8 @@ def check_json_ld(data: bytes) -> None:
     """Refuse JSON-LD that could make a processor fetch anything, that is ambiguous or too
     deep, or that a processor would read with triples silently lost."""
     document = _parsed_json(data)
+    if not isinstance(document, dict | list):
+        raise Refusal("a JSON-LD document is a JSON object or array, not a lone value")
     defined_terms: set[str] = set()
     has_vocab = has_maps = False
     contexts: list[dict] = []
