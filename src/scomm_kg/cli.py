@@ -322,7 +322,8 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
     "--graph",
     default=None,
     metavar="IRI",
-    help="The named graph a Turtle or N-Triples file's triples go into.",
+    help="The named graph that triples outside any named graph (all of a Turtle, N-Triples "
+    "or RDF/XML file) go into.",
 )
 @click.option(
     "--replace", is_flag=True, help="The file's graphs replace those graphs, not add to them."
@@ -332,7 +333,8 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
 def add_command(
     path: Path, graph: str | None, replace: bool, dry_run: bool, store: str | None
 ) -> None:
-    """Add an RDF file (.ttl .trig .nt .nq) to the curated data, through the SHACL gate.
+    """Add an RDF file (.ttl .trig .nt .nq .jsonld .rdf .owl) to the curated data, through the
+    SHACL gate.
 
     The change is validated together with the graph; on any violation nothing changes and the
     report says what and where (exit 1). Otherwise the data files are rewritten atomically, the
@@ -342,7 +344,14 @@ def add_command(
     target = _store(settings)
     try:
         data = path.read_bytes()
-        quads = curation_input.read_rdf_file(path, data, settings.base_iri, graph)
+        quads = curation_input.read_rdf_file(
+            path,
+            data,
+            settings.base_iri,
+            graph,
+            max_bytes=settings.max_upload_bytes,
+            max_triples=settings.max_upload_triples,
+        )
         change = additions.change_adding(
             target, quads, replace=replace, via="rdf-file", agent="cli", data=data
         )
