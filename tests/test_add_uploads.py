@@ -182,3 +182,17 @@ def test_the_size_caps_are_the_settings(data_dir, tmp_path, monkeypatch):
     result = add(note)
     assert result.exit_code == 2 and "limit of 1 triples" in result.stderr
     assert snapshot(data_dir) == before
+
+
+def test_a_format_flag_names_the_format_the_extension_does_not(data_dir, tmp_path):
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE_TURTLE)
+    before = snapshot(data_dir)
+    refused = add(note, "--graph", READING_LIST)
+    assert refused.exit_code == 2 and ".ttl" in refused.stderr
+    unknown = add(note, "--graph", READING_LIST, "--format", "n3")
+    assert unknown.exit_code == 2 and "unknown RDF format 'n3'" in unknown.stderr
+    assert snapshot(data_dir) == before
+    result = add(note, "--graph", READING_LIST, "--format", "turtle")
+    assert result.exit_code == 0, result.output
+    assert labels_in_reading_list() == [LABEL]

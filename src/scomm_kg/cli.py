@@ -326,12 +326,25 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
     "or RDF/XML file) go into.",
 )
 @click.option(
+    "--format",
+    "rdf_format",
+    default=None,
+    metavar="FORMAT",
+    help="The file's format when its extension does not say it: turtle, n-triples, trig, "
+    "n-quads, json-ld or rdf/xml (or an extension: ttl, nt, trig, nq, jsonld, rdf).",
+)
+@click.option(
     "--replace", is_flag=True, help="The file's graphs replace those graphs, not add to them."
 )
 @click.option("--dry-run", is_flag=True, help="Validate and say what would change; write nothing.")
 @store_option
 def add_command(
-    path: Path, graph: str | None, replace: bool, dry_run: bool, store: str | None
+    path: Path,
+    graph: str | None,
+    rdf_format: str | None,
+    replace: bool,
+    dry_run: bool,
+    store: str | None,
 ) -> None:
     """Add an RDF file (.ttl .trig .nt .nq .jsonld .rdf .owl) to the curated data, through the
     SHACL gate.
@@ -349,6 +362,7 @@ def add_command(
             data,
             settings.base_iri,
             graph,
+            rdf_format=rdf_format,
             max_bytes=settings.max_upload_bytes,
             max_triples=settings.max_upload_triples,
         )

@@ -1,5 +1,5 @@
-"""An RDF file a curator adds, read as an untrusted upload: the format from its extension,
-never guessed, and every guard of `uploads` (size, DTDs, remote contexts, nesting, IRIs)."""
+"""An RDF file a curator adds, read as an untrusted upload: the format from its extension or
+a flag, never guessed, and every guard of `uploads` (size, DTDs, remote contexts, nesting)."""
 
 from __future__ import annotations
 
@@ -22,16 +22,22 @@ def read_rdf_file(
     base_iri: str,
     graph: str | None,
     *,
+    rdf_format: str | None = None,
     max_bytes: int | None = None,
     max_triples: int | None = None,
 ) -> list[ox.Quad]:
-    """The quads of ``data`` (the file at ``path``); triples outside any named graph go into
-    ``graph``. The caps default to the settings' defaults; the CLI passes its settings'."""
+    """The quads of ``data`` (the file at ``path``, in ``rdf_format`` when given, else the
+    format its extension names); triples outside any named graph go into ``graph``. The caps
+    default to the settings' defaults; the CLI passes its settings'."""
     defaults = Settings()
     try:
+        if rdf_format is None:
+            chosen = uploads.format_for_name(path)
+        else:
+            chosen = uploads.format_for_flag(rdf_format)
         quads = uploads.read_rdf(
             data,
-            uploads.format_for_name(path),
+            chosen,
             base_iri=base_iri,
             default_graph=graph,
             max_bytes=defaults.max_upload_bytes if max_bytes is None else max_bytes,
