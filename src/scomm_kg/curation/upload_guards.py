@@ -1,14 +1,15 @@
-"""Structural checks an RDF/XML or JSON-LD upload passes before pyoxigraph parses it.
+"""Structural checks an upload passes before pyoxigraph parses it.
 
-Each check reads the bytes with a parser of its own (expat; Python's JSON reader) and decides
-from that parser's events or tree, never from the text, so that a comment or a string that
-merely mentions ``<!DOCTYPE`` or ``@context`` is not refused and an encoded one is not missed.
+Each check reads the bytes as the format's grammar does (expat's events for RDF/XML, Python's
+JSON tree for JSON-LD, the Turtle family's tokens for its brackets) and decides from that
+structure, never from the bare text, so that a comment or a string that merely mentions
+``<!DOCTYPE``, ``@context`` or ``[`` is not refused and an encoded one is not missed.
 What pyoxigraph 0.5.13 does without them: it aborts the process on a 983-byte billion-laughs
 document, accepts RDF/XML cut off before its end tags, slows down with the square of nesting
-in both formats and exhausts memory on JSON-LD ten thousand levels deep, re-reads a JSON-LD
-context below the top at each use (seconds for a few hundred kilobytes), and drops JSON-LD
-triples whose IRI is invalid or whose key no context defines, without a word.
-"""
+in RDF/XML and JSON-LD and exhausts memory on JSON-LD ten thousand levels deep, crashes on
+deeply nested triple terms or chained JSON-LD terms, re-reads a JSON-LD context below the top
+at each use (seconds for a few hundred kilobytes), and drops JSON-LD triples whose IRI is
+invalid or whose key no context defines, without a word."""
 
 from __future__ import annotations
 
