@@ -557,13 +557,18 @@ class _Reader:
                 f"{name!r}: a text file's name is lower-case letters, digits, '.', '_' or "
                 "'-', ending in .txt"
             )
-        if file_name in self.texts:
-            return self.texts[file_name]
         location = (self.path.parent / name).resolve()
         try:
             content = location.read_bytes()
         except OSError as error:
             raise ValueError(f"cannot read {location}: {error.strerror}") from None
+        if file_name in self.texts:
+            if self.texts[file_name].encode("utf-8") != content:
+                raise ValueError(
+                    f"another row names a different text of the same name, {file_name}: one "
+                    "name, one text"
+                )
+            return self.texts[file_name]
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
@@ -659,7 +664,9 @@ class _Reader:
             )
         if candidates:
             (iri,) = candidates
-            return _Found(ox.NamedNode(iri), cell, False)
+            # Its own label, not the alternative one the cell used: what the sheet writes
+            # about it (labels, slugs) is the same whichever of its names the curator chose.
+            return _Found(ox.NamedNode(iri), self._types(iri)[1] or cell, False)
         return None
 
     def _mint(self, kind: ox.NamedNode, path: str, name: str, column: str) -> _Found:
