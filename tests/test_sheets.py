@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from click.testing import CliRunner, Result
 
 from scomm_kg import loader, queries, resources, validate
+from scomm_kg.cli import main
 from scomm_kg.curation import sheets
 from scomm_kg.settings import Settings
 from scomm_kg.store import open_store
@@ -180,7 +182,7 @@ def test_a_read_source_is_derived_from_the_letter_and_ships_its_text_with_its_ch
     }
     assert (PROV + "wasDerivedFrom", LETTER) in described
     assert not any(p.endswith("citedSource") for p, _ in described), "read, not cited"
-    assert (PROV + "generatedAtTime", "2026-12-05T00:00:00+00:00") in described
+    assert (PROV + "generatedAtTime", "2026-12-05T00:00:00Z") in described
     content = LETTER_TEXT.read_bytes()
     assert change.source_texts == {LETTER_TEXT.name: content}
     checksum = in_graph(
@@ -508,3 +510,91 @@ def test_shipped_sources_are_untouched_by_reading_a_sheet(store, settings):
     before = {p: p.read_bytes() for p in loader.default_files()}
     sheets.read_sheet(LETTER_SHEET, store, settings)
     assert {p: p.read_bytes() for p in loader.default_files()} == before
+
+
+# --- End to end: `scomm-kg add SHEET.csv`, then `scomm-kg query` ----------------------------
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A copy of the shipped data to curate, named by SCOMM_DATA_DIR."""
+    folder = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), folder)
+    monkeypatch.setenv("SCOMM_DATA_DIR", str(folder))
+    monkeypatch.setenv("SCOMM_CACHE_DIR", "")
+    return folder
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def cli(*args) -> Result:
+    return CliRunner().invoke(main, [*map(str, args)])
+
+
+def test_a_curator_adds_the_letter_with_the_cli_and_queries_it_at_once(data_dir):
+    added = cli("add", LETTER_SHEET)
+
+    assert added.exit_code == 0, added.output
+    assert f"changed <{LETTER_GRAPH}>" in added.stdout
+    letter_file = data_dir / "graphs" / "fictional-letter-from-janet-napolitano-to-rep-zoe.trig"
+    assert letter_file.exists()
+    assert (data_dir / "sources" / LETTER_TEXT.name).read_bytes() == LETTER_TEXT.read_bytes()
+    asked = cli("query", "facts-stated-by-several-sources", "--format", "csv")
+    assert asked.exit_code == 0, asked.output
+    assert "2010-09-07" in asked.stdout and "Fictional letter" in asked.stdout
+    timeline = cli("query", "timeline", "--format", "csv")
+    assert "2010-09-07" in timeline.stdout
+    assert cli("validate").exit_code == 0, "the whole curated graph still conforms"
+
+
+def test_adding_the_same_sheet_twice_changes_nothing_the_second_time(data_dir):
+    assert cli("add", LETTER_SHEET).exit_code == 0
+    before = snapshot(data_dir)
+
+    again = cli("add", LETTER_SHEET)
+
+    assert again.exit_code == 0, again.output
+    assert "nothing to change" in again.stdout
+    assert snapshot(data_dir) == before
+
+
+def test_a_bad_sheet_is_explained_by_row_and_column_and_nothing_is_written(data_dir, tmp_path):
+    path = write_sheet(tmp_path, [the_letter_row() | {"date": "2010-13", "stance": "endorses"}])
+    before = snapshot(data_dir)
+
+    result = cli("add", path)
+
+    assert result.exit_code == 2, result.output
+    assert "row 2, column date: " in result.stderr
+    assert "row 2, column stance: " in result.stderr
+    assert snapshot(data_dir) == before
+
+
+def test_a_sheet_the_shapes_refuse_is_told_back_by_row_and_nothing_is_written(data_dir, tmp_path):
+    path = write_sheet(tmp_path, [the_letter_row() | {"source_author": ""}])
+    before = snapshot(data_dir)
+
+    result = cli("add", path)
+
+    assert result.exit_code == 1, result.output
+    assert "row 2, column source: a letter needs exactly one author" in result.stderr
+    assert snapshot(data_dir) == before
+
+
+def test_a_dry_run_of_the_shipped_example_says_what_would_change_and_writes_nothing(data_dir):
+    example = resources.project_root() / "examples" / "napolitano-letter" / "claim-sheet.csv"
+    before = snapshot(data_dir)
+
+    result = cli("add", "--dry-run", example)
+
+    assert result.exit_code == 0, result.output
+    assert "would change <" + BASE + "graph/los-angeles-times-report-on-napolitano-letter>" in (
+        result.stdout
+    )
+    assert snapshot(data_dir) == before

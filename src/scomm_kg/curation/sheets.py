@@ -36,6 +36,7 @@ from .. import dates, queries, resources
 from ..namespaces import PREFIXES
 from ..settings import Settings
 from ..store import GraphStore
+from . import Change
 
 _XSD = PREFIXES["xsd"]
 _RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
@@ -218,8 +219,6 @@ class SheetChange:
 
     def as_change(self, agent: str = "cli"):
         """The curation.Change to hand to curation.apply."""
-        from . import Change  # the curation core; imported here, where a change is applied
-
         return Change(
             graphs={iri: quads for iri, quads in self.graphs.items()},
             source_texts=dict(self.source_texts),
@@ -692,14 +691,7 @@ class _Reader:
     def _current(self, graph_iri: str) -> list[ox.Quad]:
         key = ("graph", graph_iri)
         if key not in self.cache:
-            query = queries.get("graph-contents", resources.queries_dir() / "resource")
-            bindings = {"graph": ox.NamedNode(graph_iri)}
-            text, bound = queries.for_store(self.store, query, bindings)
-            rows = self.store.query(text, bindings=bound, prefixes=PREFIXES).rows
-            graph = ox.NamedNode(graph_iri)
-            self.cache[key] = [
-                ox.Quad(r["subject"], r["predicate"], r["object"], graph) for r in rows
-            ]
+            self.cache[key] = self.store.graph_quads(graph_iri)
         return self.cache[key]
 
     # -- building --------------------------------------------------------------------------
@@ -999,7 +991,7 @@ class _Reader:
         if graph_node in provenance.described:
             return
         when = ox.Literal(
-            f"{cells['curated_on']}T00:00:00+00:00", datatype=ox.NamedNode(_XSD + "dateTime")
+            f"{cells['curated_on']}T00:00:00Z", datatype=ox.NamedNode(_XSD + "dateTime")
         )
         curators = self._iri(CURATORS)
         activities = [
@@ -1200,11 +1192,45 @@ class _Reader:
         kept = [q for q in current if q.subject not in replaced]
         seen = set()
         whole = []
-        for quad in [*kept, *graph.quads]:
+        for quad in [*kept, *_same_blank_nodes(current, graph.quads)]:
             if quad not in seen:
                 seen.add(quad)
                 whole.append(quad)
         return sorted(whole, key=_quad_key)
+
+
+def _same_blank_nodes(current: list[ox.Quad], quads: list[ox.Quad]) -> list[ox.Quad]:
+    """``quads`` with each blank node the graph already holds in the same place (the same
+    subject and property point at it, and it has the same properties and values) named as the
+    graph names it: a sheet read again then describes exactly what the graph holds, and the
+    write changes nothing."""
+
+    def places(among: list[ox.Quad]) -> dict:
+        parents: dict = {}
+        properties: dict = {}
+        for quad in among:
+            if isinstance(quad.object, ox.BlankNode) and not isinstance(quad.subject, ox.BlankNode):
+                parents.setdefault(quad.object, (quad.subject, quad.predicate))
+            if isinstance(quad.subject, ox.BlankNode):
+                properties.setdefault(quad.subject, set()).add((quad.predicate, quad.object))
+        return {
+            node: (parents.get(node), frozenset(properties.get(node, ())))
+            for node in {*parents, *properties}
+        }
+
+    held = {place: node for node, place in places(current).items()}
+    renamed = {node: held[place] for node, place in places(quads).items() if place in held}
+    if not renamed:
+        return quads
+    return [
+        ox.Quad(
+            renamed.get(q.subject, q.subject),
+            q.predicate,
+            renamed.get(q.object, q.object),
+            q.graph_name,
+        )
+        for q in quads
+    ]
 
 
 class _Many(_Problems):
