@@ -684,9 +684,15 @@ class _Reader:
     def _describes_own(self, iri: str) -> bool:
         """Whether ``iri`` is described by a graph this sheet rewrites anyway (a sheet read
         again, or a second sheet for the same source)."""
-        return any(
-            quad.subject.value == iri for g in self.graphs.values() for quad in self._current(g.iri)
-        )
+        node = ox.NamedNode(iri)
+        return any(node in self._subjects(g.iri) for g in self.graphs.values())
+
+    def _subjects(self, graph_iri: str) -> set:
+        """The subjects the graph describes now."""
+        key = ("subjects", graph_iri)
+        if key not in self.cache:
+            self.cache[key] = {quad.subject for quad in self._current(graph_iri)}
+        return self.cache[key]
 
     def _current(self, graph_iri: str) -> list[ox.Quad]:
         key = ("graph", graph_iri)
@@ -887,7 +893,7 @@ class _Reader:
         local = slug(name)
         if found.node.value != f"{self.base}id/document/{local}":
             return False
-        return any(q.subject == found.node for q in self._current(f"{self.base}graph/{local}"))
+        return found.node in self._subjects(f"{self.base}graph/{local}")
 
     def _passage(self, graph: _Graph, row: int, cells: dict[str, str], read_document: _Found):
         file_name = Path(cells["text_file"]).name
@@ -1100,13 +1106,13 @@ class _Reader:
                 f"{graph.iri.rsplit('/', 1)[-1]}"
             )
         iri = f"{self.base}{path}"
-        if self._exists(iri) and not any(q.subject.value == iri for q in self._current(graph.iri)):
+        if self._exists(iri) and ox.NamedNode(iri) not in self._subjects(graph.iri):
             raise _Problems(
                 column,
                 f"<{iri}> is in the graph already, from another source: if this row is "
                 "another account of it, name it in same_as",
             )
-        if any(q.subject.value == iri for q in graph.quads):
+        if ox.NamedNode(iri) in graph.described:
             raise _Problems(column, f"an earlier row of this sheet describes <{iri}> already")
         self.minted.append(iri)
         return ox.NamedNode(iri)
