@@ -285,8 +285,9 @@ def test_new_people_and_propositions_get_stable_slugs_and_pass_validation(
         "source_author": "Pat Example",
         "source_addressee": "Zoe Lofgren",
         "source_same_as": "",
+        "source_url": "https://example.org/fixture-letter",
     }
-    columns = [*the_letter_row(), "speaker_kind"]
+    columns = [*the_letter_row(), "speaker_kind", "source_url"]
     change = sheets.read_sheet(write_sheet(tmp_path, [row], columns), store, settings)
 
     person = BASE + "id/person/pat-example"
@@ -294,6 +295,8 @@ def test_new_people_and_propositions_get_stable_slugs_and_pass_validation(
     assert {person, proposition} <= set(change.minted)
     assert BASE + "id/statement/pat-example-2010-09-07-the-secretary-writes" in change.minted
     assert in_graph(change, LETTER_GRAPH, person, "http://xmlns.com/foaf/0.1/name")
+    (url,) = in_graph(change, LETTER_GRAPH, LETTER, "https://schema.org/url")
+    assert url.object == ox.NamedNode("https://example.org/fixture-letter")
     report = validated(dataset_with(shipped_nquads, change), change, tmp_path)
     assert report.conforms, report.text()
 
@@ -359,6 +362,8 @@ def test_an_opt_out_attempt_read_in_the_backgrounder_is_another_account_of_bosto
         ({"text_file": "missing.txt"}, (2, "text_file"), "cannot read"),
         ({"text_file": "../Letter.TXT"}, (2, "text_file"), "lower-case"),
         ({"kind": "rumour"}, (2, "kind"), "unknown kind"),
+        ({"source_url": "ftp://example.org/letter"}, (2, "source_url"), "http(s) URL"),
+        ({"program": "Secure Communities"}, (2, "program"), "only an opt-out attempt"),
     ],
 )
 def test_a_bad_cell_is_named_by_row_and_column(store, settings, tmp_path, cells, where, says):
