@@ -241,6 +241,29 @@ def test_two_sources_whose_dates_cannot_meet_are_listed_as_conflicting(
     assert [(r["otherDate"].value, r["agree"].value) for r in pairs] == [("2010-11-02", "false")]
 
 
+def test_a_third_account_named_after_the_second_is_linked_to_the_first(
+    store, settings, shipped_nquads, tmp_path
+):
+    applied = dataset_with(shipped_nquads, sheets.read_sheet(LETTER_SHEET, store, settings))
+    row = the_letter_row() | {
+        "same_as": NEW_STATEMENT,
+        "source": "Second fictional letter (test fixture)",
+        "source_same_as": "",
+    }
+    third = sheets.read_sheet(write_sheet(tmp_path, [row]), serving(applied), settings)
+
+    (link,) = [
+        q
+        for q in third.graphs[CURATORS_GRAPH]
+        if q.predicate.value.endswith("alternateOf")
+        and "second-fictional-letter" in q.subject.value
+    ]
+    assert link.object == ox.NamedNode(OLD_STATEMENT), "one step from the first account"
+    served = serving(dataset_with(_dump(applied), third))
+    pairs = queries.run(served, "facts-stated-by-several-sources", {"fact": OLD_STATEMENT}).rows
+    assert len(pairs) == 3, "three accounts, three pairs"
+
+
 def test_the_same_sheet_gives_the_same_change_every_time(store, settings):
     first = sheets.read_sheet(LETTER_SHEET, store, settings)
     second = sheets.read_sheet(LETTER_SHEET, store, settings)

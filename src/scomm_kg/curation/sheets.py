@@ -789,6 +789,8 @@ class _Reader:
             kind = STATEMENT if is_statement else OPT_OUT_ATTEMPT
             what = "a statement" if is_statement else "an opt-out attempt"
             same_as = attempt(self._find, "same_as", cells["same_as"], [kind], what)
+            if same_as is not None and not same_as.minted:
+                same_as = self._first_account(same_as)
             if same_as is None and not any(e.column == "same_as" for e in errors):
                 errors.append(
                     _Problems("same_as", f"no {what[2:].lstrip()} is called {cells['same_as']!r}")
@@ -827,6 +829,14 @@ class _Reader:
             self._current(curators.iri)
             curators.add(node, PROV_ALTERNATE_OF, same_as.node)
             self._origin(node, row, "same_as")
+
+    def _first_account(self, account: _Found) -> _Found:
+        """The first account of the fact ``account`` is an account of (itself if it is the
+        first): every later account is linked to the first, one step away."""
+        facts = [r["fact"] for r in self._select("account-of", account=account.node)]
+        if not facts:
+            return account
+        return _Found(facts[0], self._types(facts[0].value)[1] or facts[0].value, False)
 
     def _document(self, row: int, cells: dict[str, str], column: str, name: str) -> _Found:
         found = self._find(column, name, [DOCUMENT], "a document")
