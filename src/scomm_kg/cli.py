@@ -354,14 +354,11 @@ def add_command(
     store (with --store) holds the new state, and the write is recorded in graph/audit.
     """
     settings = _settings(store=store)
-    target = _store(settings)
-    sheet = None
-    try:
-        data = path.read_bytes()
-        if path.suffix.lower() == ".csv" and rdf_format is None:  # docs/claim-sheets.md
-            sheet = sheets.read_sheet(path, target, settings)
-            change = sheet.as_change(agent="cli")
-        else:
+    data = path.read_bytes()
+    is_sheet = path.suffix.lower() == ".csv" and rdf_format is None  # docs/claim-sheets.md
+    quads = None
+    if not is_sheet:  # read before the store is built: a bad file is refused at once
+        try:
             quads = curation_input.read_rdf_file(
                 path,
                 data,
@@ -371,11 +368,21 @@ def add_command(
                 max_bytes=settings.max_upload_bytes,
                 max_triples=settings.max_upload_triples,
             )
+        except curation_input.InputRefused as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+    target = _store(settings)
+    sheet = None
+    try:
+        if is_sheet:
+            sheet = sheets.read_sheet(path, target, settings)
+            change = sheet.as_change(agent="cli")
+        else:
             change = additions.change_adding(
                 target, quads, replace=replace, via="rdf-file", agent="cli", data=data
             )
         outcome = curation.apply(settings, target, change, dry_run=dry_run)
-    except (curation.WriteRefused, curation_input.InputRefused, sheets.SheetError) as error:
+    except (curation.WriteRefused, sheets.SheetError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     except curation.Rejected as rejected:
