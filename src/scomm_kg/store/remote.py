@@ -174,10 +174,9 @@ class RemoteStore(GraphStore):
         try:
             if accept == NTRIPLES:
                 quads = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
-                answer = (quad.triple for quad in quads)
+                result = _collect((quad.triple for quad in quads), row_limit)
             else:
-                answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-            result = _collect(answer, row_limit)
+                result = _results(response.content, row_limit)
         except (SyntaxError, ValueError) as error:
             raise EngineError(f"the SPARQL server's answer does not parse: {error}") from error
         if form == "ASK" and isinstance(result, SelectResult):
@@ -342,6 +341,38 @@ def _canonical(term):
         if form is not None:
             return ox.Literal(form, datatype=_XSD_BOOLEAN)
     return term
+
+
+def _results(content: bytes, row_limit: int | None) -> QueryResult:
+    """A JSON results document read; one whose blank node labels are no N-Triples labels
+    (Virtuoso writes ``nodeID://b10007``) is read with each label replaced by one that is, the
+    same label by the same one, which is all a label means within one answer."""
+    try:
+        answer = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
+        return _collect(answer, row_limit)
+    except SyntaxError:
+        relabelled = _relabel_blank_nodes(content)
+        if relabelled is None:
+            raise
+    answer = ox.parse_query_results(relabelled, format=ox.QueryResultsFormat.JSON)
+    return _collect(answer, row_limit)
+
+
+def _relabel_blank_nodes(content: bytes) -> bytes | None:
+    """The document with its blank nodes labelled b0, b1, …; None if it has none to relabel."""
+    try:
+        document = json.loads(content)
+        rows = document["results"]["bindings"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    labels: dict[str, str] = {}
+    for row in rows:
+        for term in row.values():
+            if isinstance(term, dict) and term.get("type") == "bnode":
+                term["value"] = labels.setdefault(str(term.get("value")), f"b{len(labels)}")
+    if not labels:
+        return None
+    return json.dumps(document).encode("utf-8")
 
 
 def _ask_from_solutions(result: SelectResult) -> AskResult:
