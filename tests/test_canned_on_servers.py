@@ -168,6 +168,17 @@ def test_a_value_cannot_change_the_query_it_is_written_into(embedded):
     assert embedded_rows(embedded, "search", {"text": evil}) == []
 
 
+def test_control_characters_are_written_as_escapes_that_mean_the_same_value():
+    """Virtuoso ends a query's text at a raw NUL: a value holding one is written with \\u
+    escapes, which every engine reads back as the same characters."""
+    value = ox.Literal("a\x00b\x1fc\td\ne")
+    written = querybind.with_values("SELECT ?x WHERE { }", {"x": value})
+    assert "\x00" not in written and "\x1f" not in written
+    assert "\\u0000" in written and "\\u001F" in written
+    (row,) = ox.Store().query(written)
+    assert row["x"] == value
+
+
 def test_an_ask_and_a_construct_get_their_values_in_their_where_group(embedded):
     napolitano = ox.NamedNode("https://w3id.org/scomm-kg/id/person/janet-napolitano")
     nobody = ox.NamedNode("https://w3id.org/scomm-kg/id/person/nobody")
