@@ -8,6 +8,7 @@ settings table is checked against this one by a test, so none goes undocumented.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,8 +17,9 @@ from urllib.parse import urlsplit
 from .namespaces import DEFAULT_BASE_IRI
 
 
-def _setting(default, help: str, env: bool = True):
-    return field(default=default, metadata={"help": help, "env": env})
+def _setting(default, help: str, env: bool = True, secret: bool = False):
+    # A secret stays out of repr(settings), and so out of any log or traceback that shows it.
+    return field(default=default, repr=not secret, metadata={"help": help, "env": env})
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,13 @@ class Settings:
         "Where successful validations are remembered by a hash of their inputs, so that "
         "commands need not re-validate unchanged data; empty: always validate.",
     )
+    write_tokens: str = _setting(
+        "",
+        "Who may write over HTTP (SPARQL Update, Graph Store Protocol): comma-separated "
+        "name=token pairs, each token at least 16 characters; empty: every write is refused. "
+        "The name is recorded in the audit trail; tokens are never logged.",
+        secret=True,
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -211,6 +220,7 @@ class Settings:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         if self.max_answer_bytes < 0:
             raise ValueError(f"max_answer_bytes must not be negative, not {self.max_answer_bytes}")
+        write_tokens(self.write_tokens)  # ValueError on a malformed list, said at start
         modes = ("auto", "namespace", "seccomp", "none")
         if self.query_isolation not in modes:
             raise ValueError(
@@ -231,6 +241,34 @@ def _convert(f, raw: str, name: str):
         return kind(raw)
     except ValueError:
         raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+
+
+MIN_TOKEN_LENGTH = 16
+_TOKEN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def write_tokens(raw: str) -> dict[str, str]:
+    """The write_tokens setting as name → token; ValueError names the bad pair, not its token."""
+    tokens: dict[str, str] = {}
+    for position, pair in enumerate((p.strip() for p in raw.split(",")), start=1):
+        if not pair:
+            continue
+        name, sep, token = pair.partition("=")
+        name, token = name.strip(), token.strip()
+        if not sep or not _TOKEN_NAME.match(name):
+            raise ValueError(
+                f"write_tokens: pair {position} is not name=token with a name of letters, "
+                f"digits, '.', '_' or '-'"
+            )
+        if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() or c == "," for c in token):
+            raise ValueError(
+                f"write_tokens: the token of {name!r} must be at least {MIN_TOKEN_LENGTH} "
+                f"characters without spaces"
+            )
+        if name in tokens:
+            raise ValueError(f"write_tokens: {name!r} is named twice")
+        tokens[name] = token
+    return tokens
 
 
 def documented() -> list[tuple[str, str, str]]:
