@@ -220,7 +220,14 @@ class Settings:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         if self.max_answer_bytes < 0:
             raise ValueError(f"max_answer_bytes must not be negative, not {self.max_answer_bytes}")
-        write_tokens(self.write_tokens)  # ValueError on a malformed list, said at start
+        # write_tokens() raises ValueError on a malformed list: said at start, not at a write.
+        # A write changes the store of the front process that takes it; the others (and a
+        # disk or remote store's other readers) would not see it.
+        if write_tokens(self.write_tokens) and (self.http_workers > 1 or self.store != "memory"):
+            raise ValueError(
+                "write_tokens (HTTP writes) need http_workers=1 and store=memory: a write "
+                "changes the data held by the one front process that takes it"
+            )
         modes = ("auto", "namespace", "seccomp", "none")
         if self.query_isolation not in modes:
             raise ValueError(
