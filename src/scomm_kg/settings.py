@@ -55,6 +55,12 @@ class Settings:
         "when some triple sits in two graphs and the store holds at most 100,000 quads, view "
         "otherwise).",
     )
+    data_dir: str = _setting(
+        "",
+        "The folder of curated data (graphs/*.trig and sources/*.txt) that `scomm-kg add` and "
+        "HTTP writes rewrite; empty: the project's own data/ folder. Point it at a copy to "
+        "curate without touching the shipped data.",
+    )
     data: tuple[Path, ...] = _setting(
         (),
         "Extra RDF files loaded and validated with the shipped ontology and data "
@@ -173,6 +179,12 @@ class Settings:
         "The name is recorded in the audit trail; tokens are never logged.",
         secret=True,
     )
+
+    @property
+    def source_folders(self) -> tuple[Path, ...]:
+        """Folders of source texts beside the shipped ones: the curated data's, then extras."""
+        curated = (Path(self.data_dir).expanduser() / "sources",) if self.data_dir else ()
+        return (*curated, *self.sources)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:

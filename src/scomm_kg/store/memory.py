@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
-from . import DataVersion, HeldSource, LoadSummary, Source, graphs_replaced
+from . import DataVersion, HeldSource, LoadSummary, Source, graphs_replaced, held_after
 from .embedded import EmbeddedStore, bulk_load, check_union_mode, hold_union
 
 
@@ -56,7 +56,7 @@ class MemoryStore(EmbeddedStore):
         for source in sources:
             bulk_load(fresh, source.nquads, progress)
         merged = hold_union(fresh, self._union)
-        held = {**self._held, **{source.name: HeldSource.of(source) for source in sources}}
+        held = held_after(self._held, sources)
         self._engine, self._merged, self._held = fresh, merged, held
         self._version = DataVersion.of_sources(self.held_sources())
         return LoadSummary.of(sources, time.perf_counter() - started)

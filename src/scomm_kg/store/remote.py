@@ -47,8 +47,10 @@ from . import (
     QuerySyntaxError,
     Source,
     StoreUnavailable,
+    check_named,
     graph_name,
     graphs_replaced,
+    held_after,
     held_from_json,
     held_to_json,
 )
@@ -204,17 +206,12 @@ class RemoteStore(GraphStore):
         self, sources: Sequence[Source], progress: Callable[[int], None] | None = None
     ) -> LoadSummary:
         started = time.perf_counter()
-        for source in sources:
-            if not source.graphs:
-                raise ValueError(
-                    f"{source.name}: triples outside any named graph have no source; a remote "
-                    f"store keeps named graphs only"
-                )
+        check_named(sources, "a remote store")
         replaced = graphs_replaced(sources, self._held)
         self._update(" ;\n".join(f"DROP SILENT GRAPH {_iri(g)}" for g in sorted(replaced)))
         for source in sources:
             self._insert(source.nquads, progress)
-        self._held.update({source.name: HeldSource.of(source) for source in sources})
+        self._held = held_after(self._held, sources)
         self._version = DataVersion.of_sources(self.held_sources())
         self._write_manifest()
         return LoadSummary.of(sources, time.perf_counter() - started)
