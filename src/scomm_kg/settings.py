@@ -175,8 +175,9 @@ class Settings:
     write_tokens: str = _setting(
         "",
         "Who may write over HTTP (SPARQL Update, Graph Store Protocol): comma-separated "
-        "name=token pairs, each token at least 16 characters; empty: every write is refused. "
-        "The name is recorded in the audit trail; tokens are never logged.",
+        "name=token pairs (name: lower-case letters, digits, '-'; token: at least 16 characters); "
+        "empty: every write is refused. The name is recorded in the audit trail; tokens are "
+        "never logged. Needs http_workers=1 and store=memory.",
         secret=True,
     )
 
@@ -263,7 +264,8 @@ def _convert(f, raw: str, name: str):
 
 
 MIN_TOKEN_LENGTH = 16
-_TOKEN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# The name becomes the writer's agent IRI in the audit trail (curation/audit.py).
+_TOKEN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def write_tokens(raw: str) -> dict[str, str]:
@@ -276,8 +278,8 @@ def write_tokens(raw: str) -> dict[str, str]:
         name, token = name.strip(), token.strip()
         if not sep or not _TOKEN_NAME.match(name):
             raise ValueError(
-                f"write_tokens: pair {position} is not name=token with a name of letters, "
-                f"digits, '.', '_' or '-'"
+                f"write_tokens: pair {position} is not name=token with a name of lower-case "
+                f"letters, digits and single '-'"
             )
         if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() or c == "," for c in token):
             raise ValueError(

@@ -18,6 +18,11 @@ it left it. They are told apart by the structure of the text (tokens at bracket 
 sparql_tokens), as are the prologue declarations that carry over to later operations and the
 WHERE keyword before which the protocol's dataset (using-graph-uri, using-named-graph-uri)
 becomes USING clauses. LOAD (which fetches) and SERVICE are refused before anything runs.
+
+Some graphs are not a writer's: the ontology and other graphs loaded from outside the curated
+data, the provenance graph (which describes every graph; the gate keeps it in step) and the
+audit trail. CLEAR/DROP ALL and NAMED clear every graph but those ("all the graphs you may
+write"), and no operation may change the audit trail, which only the gate writes.
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import querytext
+from .. import loader, querytext, resources
+from ..settings import Settings
 from ..sparql_tokens import Token, tokenize
+from ..store import GraphStore
+from . import audit, files
 
 _UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -135,6 +143,19 @@ def with_dataset(operation: Operation, default: Sequence[str], named: Sequence[s
     return operation.text[:at] + " ".join(clauses) + "\n" + operation.text[at:]
 
 
+def kept_graphs(settings: Settings, store: GraphStore) -> frozenset[str]:
+    """The graphs CLEAR ALL leaves: those loaded from outside the curated data, the
+    provenance graph and the audit trail."""
+    folder = resources.data_dir(settings.data_dir)
+    base = settings.base_iri
+    kept = {audit.provenance_graph(base), audit.audit_graph(base)}
+    for source, held in store.held().items():
+        for graph in held.graphs:
+            if source != loader.source_name(files.graph_file(folder, graph, base)):
+                kept.add(graph)
+    return frozenset(kept)
+
+
 def effect(
     nquads: bytes,
     update: str,
@@ -143,11 +164,15 @@ def effect(
     using_named_graphs: Sequence[str] = (),
     base_iri: str | None = None,
     prefixes: Mapping[str, str] | None = None,
+    kept: frozenset[str] = frozenset(),
+    read_only: frozenset[str] = frozenset(),
 ) -> dict[str, list[ox.Quad] | None]:
     """Graph IRI → its whole new content (None: emptied), for each graph the update changes.
 
-    ``nquads`` is the dataset as it is now (its named graphs). Raises UpdateSyntaxError,
-    DatasetConflict, DefaultGraphWrite, or UpdateRefused for LOAD and SERVICE.
+    ``nquads`` is the dataset as it is now (its named graphs). CLEAR/DROP ALL and NAMED leave
+    the ``kept`` graphs as they are; a change to a ``read_only`` graph is refused. Raises
+    UpdateSyntaxError, DatasetConflict, DefaultGraphWrite, or UpdateRefused for LOAD, SERVICE
+    and a read-only graph.
     """
     reason = querytext.forbidden_reason(update)
     if reason:
@@ -165,6 +190,11 @@ def effect(
     scratch.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
     before = _by_graph(scratch)
     for op in ops:
+        if _clears_every_graph(op):
+            for graph in {q.graph_name for q in scratch} - {ox.DefaultGraph()}:
+                if graph.value not in kept:
+                    scratch.remove_graph(graph)
+            continue
         text = with_dataset(op, using_graphs, using_named_graphs)
         _run(scratch, text, base_iri, prefixes)
     after = _by_graph(scratch)
@@ -172,8 +202,19 @@ def effect(
     for graph in sorted(set(before) | set(after)):
         old, new = before.get(graph, set()), after.get(graph, set())
         if old != new:
+            if graph in read_only:
+                raise UpdateRefused(f"<{graph}> is written by the server alone, never by an update")
             changed[graph] = sorted(new, key=str) if new else None
     return changed
+
+
+def _clears_every_graph(op: Operation) -> bool:
+    """CLEAR or DROP, SILENT or not, of ALL or NAMED (read from the operation's tokens)."""
+    words = [t.text.upper() for t in _after_prologue(tokenize(op.text))]
+    if not words or words[0] not in ("CLEAR", "DROP"):
+        return False
+    target = words[2:] if words[1:2] == ["SILENT"] else words[1:]
+    return target in (["ALL"], ["NAMED"])
 
 
 def _check_syntax(update: str, base_iri, prefixes) -> None:

@@ -23,7 +23,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from ..curation import sparql_update
+from .. import curation
+from ..curation import audit, sparql_update
 from ..describe import graph_contents, serialize_quads
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS
@@ -68,6 +69,7 @@ def run_update(text: str, params: MultiDict) -> Response:
     agent = writer(context.settings())
     using = _iris(params.getlist("using-graph-uri"), "using-graph-uri")
     using_named = _iris(params.getlist("using-named-graph-uri"), "using-named-graph-uri")
+    settings = context.settings()
     with _lock:
         store = context.service().store
         graphs = sparql_update.effect(
@@ -77,6 +79,8 @@ def run_update(text: str, params: MultiDict) -> Response:
             using_named_graphs=using_named,
             base_iri=request.base_url,
             prefixes=PREFIXES,
+            kept=sparql_update.kept_graphs(settings, store),
+            read_only=frozenset({audit.audit_graph(settings.base_iri)}),
         )
         outcome = _commit(graphs, "sparql-update", agent, text.encode("utf-8"))
     return jsonify(_summary(outcome))
@@ -92,7 +96,10 @@ def graph_store():
         return _read(target)
     if target is None:
         raise DefaultGraphReadOnly()
-    agent = writer(context.settings())
+    settings = context.settings()
+    agent = writer(settings)
+    if target == audit.audit_graph(settings.base_iri):
+        raise BadRequest(f"<{target}> is written by the server alone", 403)
     raw = sparql.read_body() if request.method in ("PUT", "POST") else b""
     body = _body_quads(raw, target) if raw or request.method == "PUT" else []
     with _lock:
@@ -171,8 +178,6 @@ def _commit(graphs: dict[str, list[ox.Quad] | None], via: str, agent: str, data:
     when there is nothing to change (no write, no audit record)."""
     if not graphs:
         return None
-    from .. import curation  # the gate; imported here, as the write path alone needs it
-
     change = curation.Change(
         graphs=graphs,
         source_texts={},
@@ -184,7 +189,7 @@ def _commit(graphs: dict[str, list[ox.Quad] | None], via: str, agent: str, data:
     try:
         outcome = curation.apply(context.settings(), service.store, change)
     except curation.Rejected as rejected:
-        raise WriteRejected(rejected.args[0] if rejected.args else rejected) from None
+        raise WriteRejected(rejected.report) from None
     service.data_changed()
     log.info("write by %s via %s: graphs %s", agent, via, ", ".join(sorted(graphs)))
     return outcome
@@ -218,6 +223,11 @@ def refused(e: WriteRefused):
     if e.status == 401:
         response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
     return response
+
+
+@bp.app_errorhandler(curation.WriteRefused)
+def not_kept(e):
+    return error_response(400, str(e), "write refused")
 
 
 @bp.app_errorhandler(sparql_update.UpdateSyntaxError)
