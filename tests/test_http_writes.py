@@ -308,3 +308,22 @@ def test_a_bad_graph_store_write_is_refused_and_changes_nothing(
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.get_json()["message"]
     assert snapshot(data_dir) == before
+
+
+def test_the_graph_page_lists_the_writes_that_changed_it(client):
+    url = f"/graph-store?graph={NOTE}"
+    assert client.put(url, data=TURTLE, content_type="text/turtle", headers=BEARER).status_code
+    more = f'<{NOTE_ENTITY}> <http://www.w3.org/2000/01/rdf-schema#comment> "Read twice" .\n'
+    client.post(url, data=more.encode(), content_type="application/n-triples", headers=BEARER)
+    page = client.get("/graph/curators-note", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Writes that changed this graph" in html
+    section = html[html.index("Writes that changed this graph") :]
+    rows = section[: section.index("</table>")].split("<tr>")[2:]
+    assert len(rows) == 2
+    assert all("graph-store" in row and "token-holder-curator" in row for row in rows)
+    added = sorted(row.split("</td><td>")[3] for row in rows)
+    assert added == ["1", "2"]  # the PUT's two triples, then the POST's one
+    shipped = client.get("/graph/backgrounder", headers={"Accept": "text/html"})
+    assert "Writes that changed this graph" not in shipped.get_data(as_text=True)
