@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -107,6 +110,30 @@ def test_readers_during_writes_see_the_old_state_or_the_new_never_a_mix(server):
     assert not failures, failures[:3]
     assert all(one == two for one, two in seen), f"a half-done write was seen: {seen}"
     assert (10, 10) in seen  # the last write (5 notes, 2 triples each) was read
+
+
+def front_processes(master: int) -> list[int]:
+    """gunicorn's workers: the master's children in its process group (the query pool's
+    manager has a group of its own)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children if os.getpgid(int(pid)) == master]
+
+
+def test_a_front_process_that_replaces_a_dead_one_reads_the_writes_taken_before(server):
+    write(server.url, notes(4))
+    (front,) = front_processes(server.process.pid)
+    os.kill(front, signal.SIGKILL)  # gunicorn forks another from the master, which holds
+    deadline = time.monotonic() + 30  # the data as the server loaded it
+    while time.monotonic() < deadline:
+        replaced = [pid for pid in front_processes(server.process.pid) if pid != front]
+        if replaced:
+            try:
+                assert {counts(server.url, 5000 + salt) for salt in range(8)} == {(8, 8)}
+                return
+            except requests.ConnectionError:
+                pass
+        time.sleep(0.2)
+    raise AssertionError(f"no front process answered after the first was killed: {server.log()}")
 
 
 # The W3C update tests that write foaf:Documents: the project's shapes (DocumentShape) ask of
