@@ -171,3 +171,38 @@ def test_writes_in_a_row_are_each_gated_against_the_one_before(data_dir):
     # …and the store and a fresh build agree with the files
     fresh = build.build_store(Settings.from_env())
     assert fresh.graph_sizes() == store.graph_sizes()
+
+
+def test_a_write_from_another_process_is_neither_lost_nor_unseen(data_dir, tmp_path):
+    settings = Settings.from_env()
+    running = build.build_store(settings)  # as a server holds it
+    assert add(FIXTURES / "opt-out-note.trig").exit_code == 0  # another process commits
+    assert curation.refresh(settings, running), "the running store catches up"
+    assert READING_LIST in running.graph_sizes()
+    assert not curation.refresh(settings, running), "…once"
+    # a write through the running store keeps the other process's graph and audit record
+    text = (FIXTURES / "opt-out-note.trig").read_text()
+    second = tmp_path / "second.trig"
+    second.write_text(text.replace("curators-reading-list", "second-list"))
+    stale = build.build_store(settings)
+    assert add(second).exit_code == 0
+    note = curation.Change(
+        {
+            f"{BASE}graph/third-list": [
+                q
+                for q in curation.input.read_rdf_file(
+                    Path("t.trig"),
+                    text.replace("curators-reading-list", "third-list").encode(),
+                    BASE,
+                    None,
+                )
+            ]
+        },
+        via="rdf-file",
+    )
+    curation.apply(settings, stale, note)  # its store had not seen second-list
+    names = {path.stem for path in (data_dir / "graphs").glob("*.trig")}
+    assert {"curators-reading-list", "second-list", "third-list"} <= names
+    audit = (data_dir / "graphs" / "audit.trig").read_text()
+    assert audit.count("a scomm:Write") == 3
+    assert CliRunner().invoke(main, ["validate"]).exit_code == 0

@@ -88,9 +88,19 @@ def test_an_unknown_union_mode_is_refused():
 # --- loading is idempotent ---------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=["memory", "memory-view", "disk"])
 def embedded(request, tmp_path):
-    return MemoryStore() if request.param == "memory" else DiskStore(tmp_path / "store")
+    """An embedded store; in view mode a small load is written in place, in one update."""
+    if request.param == "disk":
+        return DiskStore(tmp_path / "store")
+    return MemoryStore(union="view" if request.param == "memory-view" else "auto")
+
+
+def test_a_withdrawn_source_leaves_its_graphs_empty_and_is_no_longer_held(embedded):
+    embedded.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    embedded.load([Source.withdrawn("one")])
+    assert embedded.graph_sizes() == {G2: 1}
+    assert set(embedded.held_sources()) == {"two"}
 
 
 def test_loading_a_source_again_replaces_its_graphs(embedded):

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 JOURNAL = ".commit-journal.json"
+GENERATION = ".generation"
 LOCK = ".commit.lock"
 TEMPORARY_SUFFIX = ".tmp"
 
@@ -52,6 +53,9 @@ def replace(folder: Path, files: Mapping[Path, bytes | None]) -> None:
     """
     folder = Path(folder)
     token = secrets.token_hex(6)
+    # A commit counter beside the files, replaced with them: readers in other processes tell
+    # by one small read whether anything changed since they looked.
+    files = {**files, folder / GENERATION: f"{generation(folder) + 1}\n".encode()}
     renames: list[tuple[str, str]] = []
     deletions: list[str] = []
     for path, data in sorted(files.items()):
@@ -72,6 +76,14 @@ def replace(folder: Path, files: Mapping[Path, bytes | None]) -> None:
     os.replace(staged, folder / JOURNAL)
     _sync_directory(folder)
     _finish(folder)
+
+
+def generation(folder: Path) -> int:
+    """How many commits the folder has seen (0: none, or none since this counter exists)."""
+    try:
+        return int((Path(folder) / GENERATION).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def recover(folder: Path) -> None:

@@ -9,6 +9,7 @@ nothing and raises Rejected with the report.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,13 +17,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import atomic_files, loader, resources
+from .. import atomic_files, build, loader, resources
 from ..settings import Settings
 from ..store import DataVersion, GraphStore, Source, graph_name
 from . import audit, files
 from .gate import Delta, Rejected, gate_for
 
-__all__ = ["Change", "Outcome", "Rejected", "WriteRefused", "apply", "graph_quads"]
+__all__ = ["Change", "Outcome", "Rejected", "WriteRefused", "apply", "graph_quads", "refresh"]
 
 CHANNELS = ("sheet", "rdf-file", "sparql-update", "graph-store")
 
@@ -59,6 +60,38 @@ class Outcome:
         return bool(self.files)
 
 
+_seen: weakref.WeakKeyDictionary[GraphStore, int] = weakref.WeakKeyDictionary()
+
+
+def refresh(settings: Settings, store: GraphStore) -> bool:
+    """Bring ``store`` up to the curated data's files if another process committed since it
+    last looked (one small read when nothing did); whether it changed."""
+    folder = resources.data_dir(settings.data_dir)
+    if _seen.get(store) == atomic_files.generation(folder):
+        return False
+    with build.curated_data_read(settings):
+        return _catch_up(settings, store)
+
+
+def _catch_up(settings: Settings, store: GraphStore) -> bool:
+    """Load what the data files hold and ``store`` does not (the caller holds the lock)."""
+    folder = resources.data_dir(settings.data_dir)
+    generation = atomic_files.generation(folder)
+    paths = resources.data_files(settings.data_dir)
+    stale = build.stale_sources(store, paths, settings.base_iri)
+    names = {loader.source_name(path) for path in paths}
+    prefix = loader.source_name(folder / files.GRAPHS) + "/"
+    gone = [
+        Source.withdrawn(name)
+        for name in store.held()
+        if name.startswith(prefix) and name not in names
+    ]
+    if stale or gone:
+        store.load([*stale, *gone])
+    _seen[store] = generation
+    return bool(stale or gone)
+
+
 def graph_quads(store: GraphStore, graph: str) -> list[ox.Quad]:
     """What ``store`` holds in ``graph`` now."""
     return store.graph_quads(graph)
@@ -85,6 +118,8 @@ def apply(
     gate = gate_for(store, base, settings.source_folders)
     with gate.lock, atomic_files.locked(data_dir):
         atomic_files.recover(data_dir)
+        if _seen.get(store) != atomic_files.generation(data_dir):
+            _catch_up(settings, store)  # another process committed: never undo its write
         texts = _texts(data_dir, change.source_texts)
         new = {name: _in_graph(name, quads) for name, quads in change.graphs.items()}
         _refuse_foreign(settings, store, data_dir, new)
@@ -152,6 +187,7 @@ def apply(
             gate.forget()
             raise
         gate.committed(store)
+        _seen[store] = atomic_files.generation(data_dir)
         return Outcome(summary.added, summary.removed, summary.files, store.version)
 
 
