@@ -82,6 +82,8 @@ def test_every_query_worker_reads_a_write_at_once_and_the_etag_changes(server):
     after = requests.get(server.url + "/sparql", params=ask, timeout=30)
     assert before.headers["ETag"] != after.headers["ETag"]
     assert "true" in after.text and "false" in before.text
+    # The workers read the written files themselves: the dataset was not sent to them whole.
+    assert "sent whole" not in server.log()
 
 
 def test_readers_during_writes_see_the_old_state_or_the_new_never_a_mix(server):

@@ -126,24 +126,6 @@ def build_store(
     return target
 
 
-def catch_up(settings: Settings, store: GraphStore) -> bool:
-    """Load into ``store`` what the curated data files hold that it does not: files written
-    (or deleted) since it was loaded, by writes it did not take itself. True if it changed.
-
-    The files were validated when written (every write passes the gate), so they are not
-    validated again: a server process started after writes reads them as they are.
-    """
-    files = loader.default_files(settings.data_dir) + list(settings.data)
-    with curated_data_read(settings):
-        stale = stale_sources(store, files, settings.base_iri)
-        present = {loader.source_name(path) for path in files}
-        gone = [Source.withdrawn(name) for name in store.held() if name not in present]
-    if not stale and not gone:
-        return False
-    store.load([*stale, *gone])
-    return True
-
-
 @contextmanager
 def curated_data_read(settings: Settings) -> Iterator[None]:
     """Read the curated data between commits: one a process died in is finished first."""

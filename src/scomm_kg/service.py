@@ -214,13 +214,25 @@ class QueryService:
                 time.sleep(STALE_PAUSE)
         return self.cache.get_or_compute(key_now(), compute, size)
 
-    def data_changed(self) -> None:
+    def data_changed(self, refresh: Callable[[GraphStore], object] | None = None) -> None:
         """After the store's data changed (a write): the query workers take the new data
         before this returns, and answers of the old version are let go. Readers see the
         old data or the new, never a mix: each answer is keyed on the version it was
-        computed from."""
+        computed from.
+
+        ``refresh`` brings a store up to the written files (curation.refresh): the workers'
+        copy runs it, which reads only what changed; should that not give the very version
+        this store holds, they are handed the whole dataset instead.
+        """
         if isinstance(self.executor, QueryPool):
-            self.executor.renew(adopt_data, self.store.dump("nquads"), self.store.version)
+            version = self.store.version
+            held = None
+            if refresh is not None:
+                held = self.executor.renew(refreshed_version, refresh)
+            if held != version.digest:
+                if refresh is not None:
+                    log.warning("the query workers' data differs from the files: sent whole")
+                self.executor.renew(adopt_data, self.store.dump("nquads"), version)
         self.cache.clear()
 
     def _answer(
@@ -257,6 +269,12 @@ class QueryService:
         finally:
             if client is not None:
                 self.budgets.charge(client, time.monotonic() - started)
+
+
+def refreshed_version(store: GraphStore, refresh: Callable[[GraphStore], object]) -> str:
+    """In the query pool's manager: bring its store up to the data files; its version."""
+    refresh(store)
+    return store.version.digest
 
 
 def adopt_data(store: GraphStore, nquads: bytes, version) -> None:

@@ -241,11 +241,12 @@ class QueryPool:
         with contextlib.suppress(OSError):
             self._submit.send(_DRAIN + str(float(grace_seconds)).encode(), socket.MSG_NOSIGNAL)
 
-    def renew(self, fn: Callable[..., Any], /, *args: Any) -> None:
+    def renew(self, fn: Callable[..., T], /, *args: Any) -> T:
         """Give the workers new state: ``fn(state, *args)`` runs in the manager, then every
         worker is replaced by one forked from it (an idle one now, a busy one when its query
-        ends, its answer still from the state it started on). Returns once the manager holds
-        the new state; the error ``fn`` raised there is raised here, and the workers are kept.
+        ends, its answer still from the state it started on). Returns ``fn``'s value once the
+        manager holds the new state; the error ``fn`` raised there is raised here, and the
+        workers are kept. ``fn`` must leave the manager without threads (it forks after).
 
         A query submitted meanwhile that reaches a worker holding other state than its caller
         fails with StaleWorkerData (see _RequestUnpickler), never with an answer from the
@@ -267,7 +268,7 @@ class QueryPool:
             reply = _receive_payload(mine, RENEW_SECONDS)
         if reply is None:
             raise WorkerCrashed("the query pool stopped while taking new state")
-        _outcome(pickle.loads(reply))
+        return _outcome(pickle.loads(reply))
 
     def stop(self) -> None:
         """Stop the manager and every worker now (only the process that started the pool
@@ -691,7 +692,7 @@ class _Manager:
                 if payload is None:
                     raise WorkerCrashed("the new state did not arrive")
                 fn, args = pickle.loads(payload)
-                fn(self.pool.state, *args)
+                value = fn(self.pool.state, *args)
             except Exception as error:
                 _reply(conn, ("error", error, traceback.format_exc()))
                 return
@@ -700,7 +701,7 @@ class _Manager:
                     self._kill(worker)
                 else:  # busy, or still starting (killing it then would count as a failed start)
                     worker.stale = True
-            _reply(conn, ("ok", None))
+            _reply(conn, ("ok", value))
 
     def _drain(self, seconds: float) -> None:
         self.drain_until = time.monotonic() + seconds

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 import socket
+from functools import partial
 
 from gunicorn.app.base import BaseApplication
 
-from ..build import catch_up
+from .. import curation
 from ..service import QueryService
 from ..serving.pool import die_with_parent
 from ..settings import Settings, write_tokens
@@ -117,9 +118,9 @@ def _post_fork(arbiter, settings: Settings, service) -> None:
     loaded), handing the query workers that data too if they lack it."""
     die_with_parent(arbiter.pid)
     writes = write_tokens(settings.write_tokens) and isinstance(service, QueryService)
-    if writes and catch_up(settings, service.store):
+    if writes and curation.refresh(settings, service.store):
         log.warning("this front process read the writes taken since the server started")
-        service.data_changed()
+        service.data_changed(partial(curation.refresh, settings))
 
 
 class _NoPool:

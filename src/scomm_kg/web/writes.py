@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from functools import partial
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request
@@ -71,7 +72,7 @@ def run_update(text: str, params: MultiDict) -> Response:
     using_named = _iris(params.getlist("using-named-graph-uri"), "using-named-graph-uri")
     settings = context.settings()
     with _lock:
-        store = context.service().store
+        store = _current_store(settings)
         graphs = sparql_update.effect(
             store.dump("nquads"),
             text,
@@ -103,7 +104,7 @@ def graph_store():
     raw = sparql.read_body() if request.method in ("PUT", "POST") else b""
     body = _body_quads(raw, target) if raw or request.method == "PUT" else []
     with _lock:
-        current = graph_contents(context.service().store, target)
+        current = graph_contents(_current_store(settings), target)
         if request.method == "DELETE" and not current:
             return _no_graph(target)
         if request.method == "DELETE":
@@ -173,6 +174,15 @@ def _body_quads(data: bytes, target: str) -> list[ox.Quad]:
 # --- The gate ---------------------------------------------------------------------------
 
 
+def _current_store(settings):
+    """The store, first brought up to writes another process (scomm-kg add) committed: a
+    change is worked out from the data it will replace."""
+    service = context.service()
+    if curation.refresh(settings, service.store):
+        service.data_changed(partial(curation.refresh, settings))
+    return service.store
+
+
 def _commit(graphs: dict[str, list[ox.Quad] | None], via: str, agent: str, data: bytes):
     """The change through the one gate, then the query workers given the new data; None
     when there is nothing to change (no write, no audit record)."""
@@ -190,7 +200,7 @@ def _commit(graphs: dict[str, list[ox.Quad] | None], via: str, agent: str, data:
         outcome = curation.apply(context.settings(), service.store, change)
     except curation.Rejected as rejected:
         raise WriteRejected(rejected.report) from None
-    service.data_changed()
+    service.data_changed(partial(curation.refresh, context.settings()))
     log.info("write by %s via %s: graphs %s", agent, via, ", ".join(sorted(graphs)))
     return outcome
 
