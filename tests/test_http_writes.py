@@ -327,3 +327,19 @@ def test_the_graph_page_lists_the_writes_that_changed_it(client):
     assert added == ["1", "2"]  # the PUT's two triples, then the POST's one
     shipped = client.get("/graph/backgrounder", headers={"Accept": "text/html"})
     assert "Writes that changed this graph" not in shipped.get_data(as_text=True)
+
+
+def test_an_update_that_changes_nothing_is_200_unchanged_and_not_audited(client, data_dir):
+    before = snapshot(data_dir)
+    nothing = f"DELETE DATA {{ GRAPH <{NOTE}> {{ <{NOTE_ENTITY}> a prov:Entity }} }}"
+    response = client.post("/sparql", data=nothing, content_type=UPDATE, headers=BEARER)
+    assert response.status_code == 200
+    assert response.get_json() == {"changed": False, "added": {}, "removed": {}}
+    assert snapshot(data_dir) == before
+
+
+def test_bad_using_graph_iris_are_400(client):
+    response = client.post(
+        "/sparql?using-graph-uri=not%20an%20iri", data=GOOD, content_type=UPDATE, headers=BEARER
+    )
+    assert response.status_code == 400 and "using-graph-uri" in response.get_json()["message"]

@@ -29,7 +29,7 @@ from ..curation import audit, sparql_update
 from ..describe import graph_contents, serialize_quads
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS
-from ..store import graph_name
+from ..store import InvalidGraphName, graph_name
 from . import context, sparql
 from .errors import BadRequest, error_response
 from .negotiation import choose, parse_accept, score
@@ -67,10 +67,10 @@ class DefaultGraphReadOnly(Exception):
 
 def run_update(text: str, params: MultiDict) -> Response:
     """One update request (already read by sparql.py): 200 with what changed, or an error."""
-    agent = writer(context.settings())
+    settings = context.settings()
+    agent = writer(settings)
     using = _iris(params.getlist("using-graph-uri"), "using-graph-uri")
     using_named = _iris(params.getlist("using-named-graph-uri"), "using-named-graph-uri")
-    settings = context.settings()
     with _lock:
         store = _current_store(settings)
         graphs = sparql_update.effect(
@@ -200,13 +200,14 @@ def _commit(graphs: dict[str, list[ox.Quad] | None], via: str, agent: str, data:
         outcome = curation.apply(context.settings(), service.store, change)
     except curation.Rejected as rejected:
         raise WriteRejected(rejected.report) from None
-    service.data_changed(partial(curation.refresh, context.settings()))
-    log.info("write by %s via %s: graphs %s", agent, via, ", ".join(sorted(graphs)))
+    if outcome.changed:
+        service.data_changed(partial(curation.refresh, context.settings()))
+        log.info("write by %s via %s: graphs %s", agent, via, ", ".join(sorted(graphs)))
     return outcome
 
 
 def _summary(outcome) -> dict:
-    if outcome is None:
+    if outcome is None or not outcome.changed:
         return {"changed": False, "added": {}, "removed": {}}
     version = getattr(outcome, "version", None)
     return {
@@ -220,7 +221,7 @@ def _summary(outcome) -> dict:
 def _iris(values: list[str], name: str) -> tuple[str, ...]:
     try:
         return tuple(graph_name(value).value for value in values)
-    except Exception:
+    except InvalidGraphName:
         raise BadRequest(f"{name} must be absolute IRIs, not {values!r}") from None
 
 
