@@ -83,12 +83,17 @@ def test_relative_iris_resolve_against_the_base_given():
     [
         f"INSERT DATA {{ <{EX}a> <{EX}b> <{EX}c> }}",
         "CLEAR DEFAULT",
+        "DROP SILENT DEFAULT",
+        f"DELETE DATA {{ <{EX}letter> <{EX}says> 'opt out' }}",
+        "DELETE WHERE { ?s ?p ?o }",
+        f"INSERT {{ ?s <{EX}seen> true }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"COPY <{EX}g/memo> TO DEFAULT",
         f"DELETE {{ ?s ?p ?o }} INSERT {{ GRAPH <{EX}g/moved> {{ ?s ?p ?o }} }}"
         " WHERE { ?s ?p ?o }",
     ],
 )
 def test_writing_into_the_union_default_graph_is_refused_with_the_way_out(update):
-    way_out = r"insert into a named graph|delete them from those graphs"
+    way_out = r"insert into a named graph|delete from the graphs that hold"
     with pytest.raises(DefaultGraphWrite, match=way_out):
         effect(DATASET, update)
 
@@ -117,6 +122,27 @@ def test_a_dataset_in_both_the_protocol_and_the_text_is_a_conflict():
 def test_malformed_and_forbidden_updates_are_refused_before_running(update, error, message):
     with pytest.raises(error, match=message):
         effect(DATASET, update)
+
+
+def test_a_graph_block_or_with_sends_deletions_to_a_named_graph_and_is_fine():
+    changed = effect(
+        DATASET,
+        f"WITH <{EX}g/memo> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }} ;"
+        f"DELETE DATA {{ GRAPH <{EX}g/letter> {{ <{EX}letter> <{EX}says> 'opt out' }} . }}",
+    )
+    assert changed == {f"{EX}g/letter": None, f"{EX}g/memo": None}
+
+
+def test_a_where_clause_ranges_over_every_graph_as_named_graphs_too():
+    changed = effect(
+        DATASET,
+        f"INSERT {{ GRAPH <{EX}g/index> {{ ?s <{EX}in> ?g }} }}"
+        " WHERE { GRAPH ?g { ?s ?p ?o } }",
+    )
+    assert triples(changed[f"{EX}g/index"]) == {
+        (f"{EX}letter", f"{EX}in", f"{EX}g/letter"),
+        (f"{EX}memo", f"{EX}in", f"{EX}g/memo"),
+    }
 
 
 def test_a_semicolon_inside_a_pattern_or_string_does_not_split_operations():

@@ -6,18 +6,22 @@ changed, or None for a graph it emptied. That is what `curation.Change` carries 
 write gate; the running store is never written here.
 
 The dataset's default graph is the union of its named graphs, for updates as for queries: a
-WHERE clause that names no graph matches across all of them. So before each operation the
-scratch default graph is filled with that union. It is not a graph one can write into: an
-operation that inserts a triple into the default graph, or deletes from it a triple a named
-graph still holds, is refused (DefaultGraphWrite), since there is no graph for the triple to
-go to or come from; name one with GRAPH or WITH. Clearing everything (CLEAR ALL, DROP ALL)
-empties the union with its graphs, and is fine.
+WHERE clause that names no graph matches across all of them. An operation with a WHERE clause
+and no dataset of its own runs with every named graph as USING and USING NAMED, which is that
+union (and leaves GRAPH ?g ranging over every graph). The default graph is not one a writer
+can write into: there is no graph for a triple to go to or come from, so an operation that
+inserts into it (found after it ran: the scratch default graph is no longer empty) or deletes
+from it (found in its text: a DELETE template with a triple outside GRAPH, and no WITH) is
+refused (DefaultGraphWrite); name a graph with GRAPH or WITH.
 
-The operations of a request run one at a time, so that each sees the union as the ones before
-it left it. They are told apart by the structure of the text (tokens at bracket depth 0, from
+The operations of a request run one at a time, so that each sees the graphs as the ones before
+it left them. They are told apart by the structure of the text (tokens at bracket depth 0, from
 sparql_tokens), as are the prologue declarations that carry over to later operations and the
-WHERE keyword before which the protocol's dataset (using-graph-uri, using-named-graph-uri)
-becomes USING clauses. LOAD (which fetches) and SERVICE are refused before anything runs.
+WHERE keyword before which the protocol's dataset (using-graph-uri, using-named-graph-uri), or
+the union, becomes USING clauses. LOAD (which fetches) and SERVICE are refused before anything
+runs. The work done in Python is proportional to the operations and to the graphs they change;
+what is proportional to the whole dataset (loading the copy, comparing each graph's dump before
+and after) is the engine's.
 
 Some graphs are not a writer's: the ontology and other graphs loaded from outside the curated
 data, the provenance graph (which describes every graph; the gate keeps it in step) and the
@@ -27,7 +31,7 @@ write"), and no operation may change the audit trail, which only the gate writes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -123,24 +127,79 @@ def with_dataset(operation: Operation, default: Sequence[str], named: Sequence[s
     if not default and not named:
         return operation.text
     tokens = tokenize(operation.text)
-    words = [t for t in tokens if t.depth == 0 and t.kind == "word"]
-    if any(t.text.upper().startswith(("USING", "WITH")) for t in words):
+    if _names_dataset(tokens):
         raise DatasetConflict(
             "the request names a dataset (using-graph-uri or using-named-graph-uri) and an "
             "operation names its own (USING or WITH): give one or the other"
         )
-    where = [t for t in words if t.text.upper() == "WHERE"]
-    if not where:
+    where = _where(tokens)
+    if where is None:
         return operation.text  # INSERT DATA, CLEAR, …: no pattern for a dataset to apply to
-    body = _after_prologue(tokens)
-    if len(body) > 1 and body[1] is where[0]:
+    if _is_delete_where(tokens, where):
         raise DatasetConflict(
             "DELETE WHERE takes no dataset; write DELETE { … } WHERE { … } to use "
             "using-graph-uri or using-named-graph-uri"
         )
+    return _using(operation.text, where, default, named)
+
+
+def over_the_union(operation: Operation, graphs: Sequence[str]) -> str:
+    """The operation's text reading every graph in ``graphs`` (the union as its default
+    graph, each as a named graph), unless it names its own dataset or has no WHERE."""
+    tokens = tokenize(operation.text)
+    where = _where(tokens)
+    if where is None or _names_dataset(tokens) or _is_delete_where(tokens, where):
+        return operation.text
+    return _using(operation.text, where, graphs, graphs)
+
+
+def deletes_from_default(operation: Operation) -> bool:
+    """Whether a DELETE's template (or DELETE DATA's, DELETE WHERE's) holds a triple outside
+    GRAPH with no WITH to send it to a graph, or the operation clears or drops DEFAULT: a
+    deletion from the default graph."""
+    body = _after_prologue(tokenize(operation.text))
+    words = [t.text.upper() for t in body if t.kind == "word" and t.depth == 0]
+    if words[:1] in (["CLEAR"], ["DROP"]):
+        return words[-1:] == ["DEFAULT"]
+    if not words or words[0] != "DELETE":
+        return False
+    opening = next((i for i, t in enumerate(body) if t.depth == 0 and t.text == "{"), None)
+    if opening is None:
+        return False
+    inside = body[opening].depth + 1
+    expect_term = False
+    for token in body[opening + 1 :]:
+        if token.depth != inside:
+            continue
+        if token.kind == "punct" and token.text == "}":
+            return False  # the template's end: every triple in it was in a GRAPH block
+        if expect_term:
+            expect_term = False
+        elif token.kind == "word" and token.text.upper() == "GRAPH":
+            expect_term = True
+        elif not (token.kind == "punct" and token.text in ("{", ".")):
+            return True
+    return False
+
+
+def _names_dataset(tokens: list[Token]) -> bool:
+    words = (t for t in tokens if t.depth == 0 and t.kind == "word")
+    return any(t.text.upper().startswith(("USING", "WITH")) for t in words)
+
+
+def _where(tokens: list[Token]) -> Token | None:
+    words = (t for t in tokens if t.depth == 0 and t.kind == "word")
+    return next((t for t in words if t.text.upper() == "WHERE"), None)
+
+
+def _is_delete_where(tokens: list[Token], where: Token) -> bool:
+    body = _after_prologue(tokens)
+    return len(body) > 1 and body[1] is where
+
+
+def _using(text: str, where: Token, default: Sequence[str], named: Sequence[str]) -> str:
     clauses = [f"USING <{iri}>" for iri in default] + [f"USING NAMED <{iri}>" for iri in named]
-    at = where[0].start
-    return operation.text[:at] + " ".join(clauses) + "\n" + operation.text[at:]
+    return text[: where.start] + "\n".join(clauses) + "\n" + text[where.start :]
 
 
 def kept_graphs(settings: Settings, store: GraphStore) -> frozenset[str]:
@@ -188,23 +247,35 @@ def effect(
     _check_syntax(update, base_iri, prefixes)
     scratch = ox.Store()
     scratch.bulk_load(nquads, format=ox.RdfFormat.N_QUADS)
-    before = _by_graph(scratch)
+    before = _dumps(scratch)
     for op in ops:
         if _clears_every_graph(op):
-            for graph in {q.graph_name for q in scratch} - {ox.DefaultGraph()}:
+            for graph in list(scratch.named_graphs()):
                 if graph.value not in kept:
                     scratch.remove_graph(graph)
             continue
-        text = with_dataset(op, using_graphs, using_named_graphs)
+        if using_graphs or using_named_graphs:
+            text = with_dataset(op, using_graphs, using_named_graphs)
+        else:
+            text = over_the_union(op, sorted(g.value for g in _graphs(scratch)))
+        if deletes_from_default(op) and not _names_dataset(tokenize(op.text)):
+            raise DefaultGraphWrite(
+                "the operation deletes from the default graph, which is the union of the "
+                "named graphs and holds nothing of its own; delete from the graphs that hold "
+                "the triples (GRAPH <…> { … } or WITH <…>)"
+            )
         _run(scratch, text, base_iri, prefixes)
-    after = _by_graph(scratch)
+    after = _dumps(scratch)
     changed: dict[str, list[ox.Quad] | None] = {}
     for graph in sorted(set(before) | set(after)):
-        old, new = before.get(graph, set()), after.get(graph, set())
-        if old != new:
-            if graph in read_only:
-                raise UpdateRefused(f"<{graph}> is written by the server alone, never by an update")
-            changed[graph] = sorted(new, key=str) if new else None
+        old, new = before.get(graph, b""), after.get(graph, b"")
+        if old == new or set(old.splitlines()) == set(new.splitlines()):
+            continue
+        if graph in read_only:
+            raise UpdateRefused(f"<{graph}> is written by the server alone, never by an update")
+        node = ox.NamedNode(graph)
+        quads = list(scratch.quads_for_pattern(None, None, None, node))
+        changed[graph] = sorted(quads, key=str) if quads else None
     return changed
 
 
@@ -229,47 +300,33 @@ def _check_syntax(update: str, base_iri, prefixes) -> None:
 
 
 def _run(scratch: ox.Store, text: str, base_iri, prefixes) -> None:
-    """One operation on the scratch store, its default graph holding the union meanwhile."""
-    default = ox.DefaultGraph()
-    scratch.update(_UNION_INTO_DEFAULT)
-    union = _triples(scratch.quads_for_pattern(None, None, None, default))
+    """One operation on the scratch store; DefaultGraphWrite if it wrote the default graph."""
     try:
         scratch.update(text, base_iri=base_iri, prefixes=dict(prefixes or {}))
     except SyntaxError as error:
         raise UpdateSyntaxError(str(error)) from None
     except (OSError, ValueError, RuntimeError) as error:
         raise UpdateRefused(str(error)) from None
-    now = _triples(scratch.quads_for_pattern(None, None, None, default))
-    named = _triples(q for q in scratch if not isinstance(q.graph_name, ox.DefaultGraph))
-    added = now - union - named
-    taken = (union - now) & named
-    scratch.remove_graph(default)
-    if added:
+    written = next(iter(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
+    if written is not None:
+        example = f"{written.subject} {written.predicate} {written.object} ."
         raise DefaultGraphWrite(
-            f"the operation inserts {len(added)} triple(s) into the default graph, which is "
-            f"the union of the named graphs and holds nothing of its own; insert into a named "
-            f"graph (GRAPH <…> {{ … }} or WITH <…>). For instance: {_example(added)}"
-        )
-    if taken:
-        raise DefaultGraphWrite(
-            f"the operation deletes {len(taken)} triple(s) from the default graph that named "
-            f"graphs still hold; delete them from those graphs (GRAPH <…> {{ … }} or WITH "
-            f"<…>). For instance: {_example(taken)}"
+            f"the operation inserts into the default graph, which is the union of the named "
+            f"graphs and holds nothing of its own; insert into a named graph (GRAPH <…> {{ … }} "
+            f"or WITH <…>). For instance: {example}"
         )
 
 
-def _triples(quads: Iterable[ox.Quad]) -> set[ox.Triple]:
-    return {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+def _graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """The named graphs that hold a triple (an emptied graph may still be listed by the
+    engine)."""
+    found = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return [row["g"] for row in found]
 
 
-def _by_graph(store: ox.Store) -> dict[str, set[ox.Quad]]:
-    graphs: dict[str, set[ox.Quad]] = {}
-    for quad in store:
-        if isinstance(quad.graph_name, ox.NamedNode):
-            graphs.setdefault(quad.graph_name.value, set()).add(quad)
-    return graphs
-
-
-def _example(triples: set[ox.Triple]) -> str:
-    first = min(triples, key=str)
-    return f"{first.subject} {first.predicate} {first.object} ."
+def _dumps(store: ox.Store) -> dict[str, bytes]:
+    """Each named graph that holds a triple, as the engine writes it (N-Triples)."""
+    return {
+        graph.value: store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        for graph in _graphs(store)
+    }
