@@ -185,8 +185,11 @@ def _using_parameters() -> list[dict]:
         {
             "name": name,
             "in": "query",
-            "description": f"A graph of an update's {which} dataset (as {clause}).",
-            "schema": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "description": (
+                f"A graph of an update's {which} dataset (as {clause}; an absolute IRI, "
+                f"checked for an update; a query does not read it)."
+            ),
+            "schema": {"type": "array", "items": {"type": "string"}},
             "style": "form",
             "explode": True,
         }
