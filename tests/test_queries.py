@@ -132,6 +132,17 @@ def test_contradictions_are_found_from_the_stances(store):
     )
 
 
+def test_the_shipped_graph_has_one_account_of_each_fact(store):
+    # Another source's account of a fact comes with a claim sheet (tests/test_sheets.py).
+    assert rows(store, "facts-stated-by-several-sources") == []
+    single = rows(
+        store,
+        "facts-stated-by-several-sources",
+        fact="id/statement/napolitano-2010-09-jurisdictions-can-opt-out",
+    )
+    assert single == []
+
+
 def test_contradictions_for_a_proposition_nobody_denies_is_empty(store):
     table = rows(
         store,

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__, build, canonical, curation, export, loader, queries, synth, validate
-from .curation import additions
+from .curation import additions, sheets
 from .curation import input as curation_input
 from .namespaces import PREFIXES
 from .results import (
@@ -332,7 +332,8 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
 def add_command(
     path: Path, graph: str | None, replace: bool, dry_run: bool, store: str | None
 ) -> None:
-    """Add an RDF file (.ttl .trig .nt .nq) to the curated data, through the SHACL gate.
+    """Add an RDF file (.ttl .trig .nt .nq) or a claim sheet (.csv) to the curated data,
+    through the SHACL gate.
 
     The change is validated together with the graph; on any violation nothing changes and the
     report says what and where (exit 1). Otherwise the data files are rewritten atomically, the
@@ -340,18 +341,25 @@ def add_command(
     """
     settings = _settings(store=store)
     target = _store(settings)
+    sheet = None
     try:
         data = path.read_bytes()
-        quads = curation_input.read_rdf_file(path, data, settings.base_iri, graph)
-        change = additions.change_adding(
-            target, quads, replace=replace, via="rdf-file", agent="cli", data=data
-        )
+        if path.suffix.lower() == ".csv":  # a claim sheet (docs/claim-sheets.md)
+            sheet = sheets.read_sheet(path, target, settings)
+            change = sheet.as_change(agent="cli")
+        else:
+            quads = curation_input.read_rdf_file(path, data, settings.base_iri, graph)
+            change = additions.change_adding(
+                target, quads, replace=replace, via="rdf-file", agent="cli", data=data
+            )
         outcome = curation.apply(settings, target, change, dry_run=dry_run)
-    except (curation.WriteRefused, curation_input.InputRefused) as error:
+    except (curation.WriteRefused, curation_input.InputRefused, sheets.SheetError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     except curation.Rejected as rejected:
         click.echo(rejected.report.text(), err=True)
+        if sheet is not None:  # each result told back as the row and column it came from
+            click.echo("\n".join(sheet.explain(rejected.report.violations)), err=True)
         click.echo(f"error: {path} breaks the shapes; nothing was changed", err=True)
         sys.exit(1)
     finally:

@@ -318,6 +318,7 @@ class ValidationGraph:
             source.dump(merged, ox.RdfFormat.N_TRIPLES, from_graph=name)
         store = ox.Store()
         store.bulk_load(merged.getvalue(), ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+        _keep_blank_node_names(source, store, union_default)
         description = dataset_description(sorted(names), default_size, base_iri, extra_sources)
         blank_nodes: dict[str, Node] = {}
         fresh: dict[Node, object] = {}
@@ -471,6 +472,29 @@ class ValidationGraph:
         if isinstance(term, BNode):
             return self.blank_nodes.get(str(term), term)
         return term
+
+
+# The triples that name a blank node, in the named graphs (GRAPH) or the default graph.
+_BLANK_IN_NAMED = (
+    "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } }"
+)
+_BLANK_IN_DEFAULT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }"
+
+
+def _keep_blank_node_names(source: ox.Store, store: ox.Store, union_default: bool) -> None:
+    """Give ``store`` the blank nodes of ``source`` under their own names.
+
+    A dump read back names every blank node afresh. A write that rewrites a graph names the
+    source store's blank nodes (the whole new content of the graph, as that store holds it), so
+    the validation graph it is applied to must hold them under those names: otherwise the
+    graph's periods and passages would each gain a second, bare copy of their blank nodes. Only
+    the triples that name a blank node are copied again, from Python; the rest stays Rust's.
+    """
+    store.update("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }")
+    default = ox.DefaultGraph()
+    queries = [_BLANK_IN_NAMED] if union_default else [_BLANK_IN_NAMED, _BLANK_IN_DEFAULT]
+    for query in queries:
+        store.extend(ox.Quad(row[0], row[1], row[2], default) for row in source.query(query))
 
 
 def _compiled(shapes: Graph | None) -> tuple[Graph, shacl_sparql.CompiledShapes]:
