@@ -34,6 +34,14 @@ TURTLE = f"""@prefix prov: <http://www.w3.org/ns/prov#> .
 """.encode()
 
 
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description
+ rdf:about="urn:x"><rdf:value>&b;</rdf:value></rdf:Description></rdf:RDF>"""
+REMOTE_CONTEXT = b'{"@context": "https://example.org/context.jsonld", "@id": "urn:x"}'
+OTHER_GRAPH = f"<{BASE}graph/backgrounder> {{ <urn:a> <urn:b> <urn:c> }}".encode()
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     folder = tmp_path / "data"
@@ -254,6 +262,24 @@ def test_a_malformed_or_forbidden_update_is_400_and_changes_nothing(
 # --- Graph Store Protocol --------------------------------------------------------------
 
 
+def test_a_graph_store_body_may_be_rdf_xml_or_json_ld(client):
+    url = f"/graph-store?graph={NOTE}"
+    rdf_xml = f"""<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+         xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">
+  <rdf:Description rdf:about="{NOTE_ENTITY}">
+    <rdf:type rdf:resource="http://www.w3.org/ns/prov#Entity"/>
+    <rdfs:label xml:lang="en">Reading note on the opt-out controversy</rdfs:label>
+  </rdf:Description>
+</rdf:RDF>"""
+    put = client.put(url, data=rdf_xml, content_type="application/rdf+xml", headers=BEARER)
+    assert put.status_code == 201, put.get_data(as_text=True)
+    comment = {"@id": NOTE_ENTITY, "http://www.w3.org/2000/01/rdf-schema#comment": "Read twice"}
+    post = client.post(url, json=comment, content_type="application/ld+json", headers=BEARER)
+    assert post.status_code == 204, post.get_data(as_text=True)
+    assert ask(client, f'ASK {{ <{NOTE_ENTITY}> rdfs:comment "Read twice" ; a prov:Entity }}')
+
+
 def test_a_graph_is_created_read_merged_replaced_and_dropped(client, data_dir):
     url = f"/graph-store?graph={NOTE}"
     assert client.get(url).status_code == 404
@@ -289,14 +315,27 @@ def test_the_default_graph_is_read_as_the_union_and_never_written(client, data_d
 @pytest.mark.parametrize(
     ("query_string", "body", "content_type", "status"),
     [
-        (f"graph={NOTE}", TURTLE, "application/rdf+xml", 415),
+        (f"graph={NOTE}", TURTLE, "text/plain", 415),
+        (f"graph={NOTE}", BOMB, "application/rdf+xml", 400),
+        (f"graph={NOTE}", REMOTE_CONTEXT, "application/ld+json", 400),
+        (f"graph={NOTE}", OTHER_GRAPH, "application/trig", 400),
         (f"graph={NOTE}", b"<a> <b> .", "text/turtle", 400),
         ("graph=not an iri", TURTLE, "text/turtle", 400),
         (f"graph={NOTE}&default", TURTLE, "text/turtle", 400),
         ("", TURTLE, "text/turtle", 400),
         (f"graph={BASE}graph/audit", TURTLE, "text/turtle", 403),
     ],
-    ids=["unread-format", "malformed", "bad-iri", "two-targets", "no-target", "audit"],
+    ids=[
+        "unread-format",
+        "entity-bomb",
+        "remote-context",
+        "other-graph",
+        "malformed",
+        "bad-iri",
+        "two-targets",
+        "no-target",
+        "audit",
+    ],
 )
 def test_a_bad_graph_store_write_is_refused_and_changes_nothing(
     client, data_dir, query_string, body, content_type, status

@@ -322,7 +322,16 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
     "--graph",
     default=None,
     metavar="IRI",
-    help="The named graph a Turtle or N-Triples file's triples go into.",
+    help="The named graph that triples outside any named graph (all of a Turtle, N-Triples "
+    "or RDF/XML file) go into.",
+)
+@click.option(
+    "--format",
+    "rdf_format",
+    default=None,
+    metavar="FORMAT",
+    help="The file's format when its extension does not say it: turtle, n-triples, trig, "
+    "n-quads, json-ld or rdf/xml (or an extension: ttl, nt, trig, nq, jsonld, rdf).",
 )
 @click.option(
     "--replace", is_flag=True, help="The file's graphs replace those graphs, not add to them."
@@ -330,30 +339,50 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and say what would change; write nothing.")
 @store_option
 def add_command(
-    path: Path, graph: str | None, replace: bool, dry_run: bool, store: str | None
+    path: Path,
+    graph: str | None,
+    rdf_format: str | None,
+    replace: bool,
+    dry_run: bool,
+    store: str | None,
 ) -> None:
-    """Add an RDF file (.ttl .trig .nt .nq) or a claim sheet (.csv) to the curated data,
-    through the SHACL gate.
+    """Add an RDF file (.ttl .trig .nt .nq .jsonld .rdf .owl) or a claim sheet (.csv) to the
+    curated data, through the SHACL gate.
 
     The change is validated together with the graph; on any violation nothing changes and the
     report says what and where (exit 1). Otherwise the data files are rewritten atomically, the
     store (with --store) holds the new state, and the write is recorded in graph/audit.
     """
     settings = _settings(store=store)
+    data = path.read_bytes()
+    is_sheet = path.suffix.lower() == ".csv" and rdf_format is None  # docs/claim-sheets.md
+    quads = None
+    if not is_sheet:  # read before the store is built: a bad file is refused at once
+        try:
+            quads = curation_input.read_rdf_file(
+                path,
+                data,
+                settings.base_iri,
+                graph,
+                rdf_format=rdf_format,
+                max_bytes=settings.max_upload_bytes,
+                max_triples=settings.max_upload_triples,
+            )
+        except curation_input.InputRefused as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
     target = _store(settings)
     sheet = None
     try:
-        data = path.read_bytes()
-        if path.suffix.lower() == ".csv":  # a claim sheet (docs/claim-sheets.md)
+        if is_sheet:
             sheet = sheets.read_sheet(path, target, settings)
             change = sheet.as_change(agent="cli")
         else:
-            quads = curation_input.read_rdf_file(path, data, settings.base_iri, graph)
             change = additions.change_adding(
                 target, quads, replace=replace, via="rdf-file", agent="cli", data=data
             )
         outcome = curation.apply(settings, target, change, dry_run=dry_run)
-    except (curation.WriteRefused, curation_input.InputRefused, sheets.SheetError) as error:
+    except (curation.WriteRefused, sheets.SheetError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     except curation.Rejected as rejected:

@@ -144,6 +144,16 @@ class Settings:
     max_request_bytes: int = _setting(
         1_000_000, "Largest request body accepted; larger requests get 413."
     )
+    max_upload_bytes: int = _setting(
+        50_000_000,
+        "Largest RDF file or upload a write reads (scomm-kg add, the Graph Store Protocol); "
+        "a larger one is refused before it is parsed.",
+    )
+    max_upload_triples: int = _setting(
+        1_000_000,
+        "Most triples an RDF file or upload a write reads may hold; dense Turtle makes a "
+        "triple of every few bytes, each held in memory until the write is checked.",
+    )
     result_cache_mb: int = _setting(
         64,
         "MiB of finished answers each server process keeps, by data version, query, dataset, "
@@ -206,6 +216,9 @@ class Settings:
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
         positive = ("port", "workers", "reserved_workers", "http_workers", "http_threads")
         for name in (*positive, "row_limit", "max_request_bytes"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        for name in ("max_upload_bytes", "max_upload_triples"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
         if self.public_url:

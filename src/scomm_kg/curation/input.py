@@ -1,4 +1,5 @@
-"""An RDF file a curator adds, read strictly: the format from its extension, never guessed."""
+"""An RDF file a curator adds, read as an untrusted upload: the format from its extension or
+a flag, never guessed, and every guard of `uploads` (size, DTDs, remote contexts, nesting)."""
 
 from __future__ import annotations
 
@@ -7,51 +8,43 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import loader
-
-FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-}
+from ..settings import Settings
+from . import uploads
 
 
 class InputRefused(Exception):
     """The input cannot be read as it says it is: nothing was changed."""
 
 
-def read_rdf_file(path: Path, data: bytes, base_iri: str, graph: str | None) -> list[ox.Quad]:
-    """The quads of ``data`` (the file at ``path``); a triples format's go into ``graph``."""
-    rdf_format = FORMATS.get(path.suffix.lower())
-    if rdf_format is None:
-        raise InputRefused(
-            f"{path}: cannot tell the format from {path.suffix or 'no extension'!r}; "
-            f"accepted: {', '.join(FORMATS)}"
-        )
-    target = ox.DefaultGraph()
-    if graph is not None:
-        try:
-            target = ox.NamedNode(graph)
-        except ValueError as error:
-            raise InputRefused(f"--graph {graph!r} is not an IRI: {error}") from None
+def read_rdf_file(
+    path: Path,
+    data: bytes,
+    base_iri: str,
+    graph: str | None,
+    *,
+    rdf_format: str | None = None,
+    max_bytes: int | None = None,
+    max_triples: int | None = None,
+) -> list[ox.Quad]:
+    """The quads of ``data`` (the file at ``path``, in ``rdf_format`` when given, else the
+    format its extension names); triples outside any named graph go into ``graph``. The caps
+    default to the settings' defaults; the CLI passes its settings'."""
+    defaults = Settings()
     try:
-        quads = list(
-            ox.parse(
-                data,
-                format=rdf_format,
-                base_iri=base_iri,
-                rename_blank_nodes=True,
-            )
+        if rdf_format is None:
+            chosen = uploads.format_for_name(path)
+        else:
+            chosen = uploads.format_for_flag(rdf_format)
+        quads = uploads.read_rdf(
+            data,
+            chosen,
+            base_iri=base_iri,
+            default_graph=graph,
+            max_bytes=defaults.max_upload_bytes if max_bytes is None else max_bytes,
+            max_triples=defaults.max_upload_triples if max_triples is None else max_triples,
         )
-    except (SyntaxError, ValueError) as error:
+    except uploads.UploadRefused as error:
         raise InputRefused(f"{path}: {error}") from None
+    # As the loader reads the data files: IRIs under the canonical base move to this one.
     rebase = loader._rebaser(base_iri, ox.NamedNode)
-    return [
-        ox.Quad(
-            rebase(quad.subject),
-            rebase(quad.predicate),
-            rebase(quad.object),
-            rebase(target if rdf_format.supports_datasets is False else quad.graph_name),
-        )
-        for quad in quads
-    ]
+    return [ox.Quad(*(rebase(term) for term in quad)) for quad in quads]

@@ -14,6 +14,7 @@ import re
 from flask import Blueprint, jsonify, request
 
 from .. import __version__, dataset_description, queries, resources, search
+from ..curation import uploads
 from ..results import GRAPH_FORMATS, TABULAR_FORMATS
 from . import assets
 from . import search as search_pages
@@ -221,7 +222,7 @@ def _graph_store() -> dict:
         "required": False,
         "content": {
             media_type: {"schema": {"type": "string"}}
-            for media_type in ("text/turtle", "application/n-triples")
+            for media_type in uploads.accepted_media_types()
         },
     }
     written = {

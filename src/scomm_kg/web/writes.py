@@ -25,7 +25,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from .. import curation
-from ..curation import audit, sparql_update
+from ..curation import audit, sparql_update, uploads
 from ..describe import graph_contents, serialize_quads
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS
@@ -39,14 +39,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("writes", __name__)
 
-# Body formats of a Graph Store write, by media type. RDF/XML and JSON-LD wait for the
-# hardened readers of curation/uploads.py (an RDF/XML entity bomb aborts the parser).
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-}
 _lock = threading.Lock()
 
 
@@ -152,23 +144,28 @@ def _no_graph(target: str) -> Response:
 
 
 def _body_quads(data: bytes, target: str) -> list[ox.Quad]:
-    """The request body's triples, as quads of ``target``; 415 for a format not read here."""
-    media_type = request.mimetype
-    fmt = BODY_FORMATS.get(media_type)
-    if fmt is None:
-        accepted = ", ".join(sorted(BODY_FORMATS))
-        raise BadRequest(
-            f"cannot read a body of type {media_type or '(none)'}: send {accepted}", 415
-        )
-    graph = ox.NamedNode(target)
+    """The request body's triples, as quads of ``target``, read by the upload readers (their
+    guards and caps); refused with their status (400, 413, 415) and a body naming another
+    graph with 400."""
+    settings = context.settings()
     try:
-        # Blank nodes get fresh labels: a POST must not merge its _:b1 with the graph's.
-        triples = ox.parse(data, format=fmt, base_iri=target, rename_blank_nodes=True)
-        return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples]
-    except SyntaxError as error:
-        raise BadRequest(f"the body is not valid {media_type}: {error}") from None
-    except (ValueError, RecursionError) as error:
-        raise BadRequest(f"the body could not be read: {error}") from None
+        quads = uploads.read_rdf(
+            data,
+            uploads.format_for_media_type(request.content_type or ""),
+            base_iri=target,
+            default_graph=target,
+            max_bytes=settings.max_upload_bytes,
+            max_triples=settings.max_upload_triples,
+        )
+    except uploads.UploadRefused as refused:
+        raise BadRequest(refused.message, int(refused.kind)) from None
+    others = sorted({q.graph_name.value for q in quads} - {target})
+    if others:
+        raise BadRequest(
+            f"a Graph Store body is the content of <{target}>; it names another graph: "
+            f"<{others[0]}>"
+        )
+    return quads
 
 
 # --- The gate ---------------------------------------------------------------------------
