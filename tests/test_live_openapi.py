@@ -26,6 +26,8 @@ for text_type in (
     "application/sparql-update",
     "text/turtle",
     "application/n-triples",
+    "application/trig",
+    "application/n-quads",
 ):
     schemathesis.serializer.alias(text_type, "text/plain")
 
