@@ -1,7 +1,9 @@
 """A real `gunicorn` server in a child process, for tests that need real clients and sockets.
 
 The server holds the shipped graph plus, when given their folder, the W3C protocol test graphs
-(a throw-away store: the W3C data is not project data and is not validated).
+(a throw-away store: the W3C data is not project data and is not validated). Given a data_dir
+setting, it builds its store from that folder as `scomm-kg serve` does (for writes, which
+rewrite that folder).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ if w3c_dir:
                 nquads += (line.rstrip().rstrip(".").rstrip() + f" {graph} .\\n").encode()
 store = MemoryStore()
 store.replace_all(nquads)
-run(create_app(settings, store=store), settings)
+run(create_app(settings, store=None if settings.data_dir else store), settings)
 """
 
 

@@ -1023,16 +1023,22 @@ UPDATE = f"INSERT DATA {{ GRAPH <{WUSA}> {{ <http://example.org/s> <http://examp
 @pytest.mark.parametrize(
     "send",
     [
-        lambda c: get(c, {"update": UPDATE}),
-        lambda c: get(c, {"query": ATTEMPTS, "update": UPDATE}),
         lambda c: c.post("/sparql", data={"update": UPDATE}),
         lambda c: c.post("/sparql", data=UPDATE, content_type="application/sparql-update"),
     ],
-    ids=["get", "get-with-query", "form", "direct"],
+    ids=["form", "direct"],
 )
-def test_sparql_update_is_forbidden_on_a_read_only_endpoint(client, store, send):
-    assert_json_error(send(client), 403, "read-only")
+def test_sparql_update_is_refused_while_no_write_token_is_configured(client, store, send):
+    assert_json_error(send(client), 403, "writes are disabled")
     assert WUSA in store.graph_sizes() and store.graph_sizes()[WUSA] == 10, "nothing changed"
+
+
+@pytest.mark.parametrize(
+    "params", [{"update": UPDATE}, {"query": ATTEMPTS, "update": UPDATE}], ids=["alone", "query"]
+)
+def test_sparql_update_by_get_is_a_400_saying_to_post_it(client, store, params):
+    assert "POST" in assert_json_error(get(client, params), 400)["message"]
+    assert store.graph_sizes()[WUSA] == 10, "nothing changed"
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,17 @@ from scomm_kg.web.openapi import document
 # first test checks that the live server serves this very description.
 DESCRIBED = document("http://127.0.0.1")
 schema = schemathesis.openapi.from_dict(DESCRIBED)
-# A query sent directly (application/sparql-query) is its text, as text/plain would be.
-schemathesis.serializer.alias("application/sparql-query", "text/plain")
+# A query sent directly (application/sparql-query) is its text, as text/plain would be; so
+# are an update and a Graph Store body.
+for text_type in (
+    "application/sparql-query",
+    "application/sparql-update",
+    "text/turtle",
+    "application/n-triples",
+    "application/trig",
+    "application/n-quads",
+):
+    schemathesis.serializer.alias(text_type, "text/plain")
 
 
 @pytest.fixture(scope="module")

@@ -158,6 +158,73 @@ def test_a_state_changed_after_the_start_is_refused_not_answered_from_old_data()
         versioned.stop()
 
 
+def read_version(state) -> str:
+    return state.version.digest
+
+
+def set_version(state, digest: str) -> None:
+    state.version.digest = digest
+
+
+def refuse_state(state, reason: str) -> None:
+    raise ValueError(reason)
+
+
+def test_renewed_workers_answer_from_the_new_state_and_a_query_running_meanwhile_ends_on_the_old(
+    tmp_path,
+):
+    state = Versioned("v1")
+    versioned = make_pool(state)
+    started = tmp_path / "started"
+    try:
+        old_pids = set(versioned.worker_pids())
+        with concurrent_runs(versioned, sleep_and_read_version, state, started) as running:
+            deadline = time.monotonic() + 10
+            while not started.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the long query runs on v1
+            state.version.digest = "v2"  # the caller's data changed: queries now carry v2 …
+            versioned.renew(set_version, "v2")  # … and the workers take it too
+            assert versioned.run(read_version, state) == "v2"
+        assert running == ["v1"]  # begun before the renewal: answered from what it began on
+        deadline = time.monotonic() + 5
+        while set(versioned.worker_pids()) & old_pids and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not set(versioned.worker_pids()) & old_pids, "every old worker was replaced"
+        assert len(versioned.worker_pids()) == 3
+    finally:
+        versioned.stop()
+
+
+def test_a_renewal_that_fails_in_the_manager_is_reported_and_keeps_the_workers():
+    state = Versioned("v1")
+    versioned = make_pool(state)
+    try:
+        pids = set(versioned.worker_pids())
+        with pytest.raises(ValueError, match="the data would not load"):
+            versioned.renew(refuse_state, "the data would not load")
+        assert set(versioned.worker_pids()) == pids
+        assert versioned.run(read_version, state) == "v1"
+    finally:
+        versioned.stop()
+
+
+def sleep_and_read_version(state, started) -> str:
+    started.touch()
+    time.sleep(1.0)
+    return state.version.digest
+
+
+@contextlib.contextmanager
+def concurrent_runs(started: QueryPool, fn, *args):
+    answers: list = []
+    thread = threading.Thread(target=lambda: answers.append(started.run(fn, *args)))
+    thread.start()
+    try:
+        yield answers
+    finally:
+        thread.join(10)
+
+
 def test_a_large_payload_arrives_intact(pool):
     payload = pool.run(block_of, 20 * 1024 * 1024)
     assert payload == block_of(20 * 1024 * 1024)

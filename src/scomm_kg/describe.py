@@ -135,6 +135,36 @@ def graph_contents(store: GraphStore, graph_iri: str) -> list[ox.Quad]:
     return [ox.Quad(r["subject"], r["predicate"], r["object"], r["graph"]) for r in rows]
 
 
+@dataclass(frozen=True)
+class GraphWrite:
+    """One accepted write that changed a graph, as the audit trail records it."""
+
+    write: str
+    agent: str
+    when: Term
+    channel: str
+    input_sha256: str
+    added: int
+    removed: int
+
+
+def graph_writes(store: GraphStore, graph_iri: str) -> list[GraphWrite]:
+    """The writes that changed the graph ``graph_iri``, newest first (none for shipped data)."""
+    rows = _run(store, "graph-writes", {"graph": ox.Literal(graph_iri)})
+    return [
+        GraphWrite(
+            row["write"].value,
+            row["agent"].value,
+            row["when"],
+            row["channel"].value,
+            row["input"].value,
+            int(row["added"].value),
+            int(row["removed"].value),
+        )
+        for row in rows
+    ]
+
+
 def labels(store: GraphStore) -> dict[str, str]:
     """A label for every IRI that has one."""
     return {row["resource"].value: row["label"].value for row in _run(store, "labels")}

@@ -31,7 +31,14 @@ from .results import (
     serialize,
 )
 from .serving.budget import ClientBudgets
-from .serving.pool import GENERAL, RESERVED, InlineExecutor, Lane, QueryPool
+from .serving.pool import (
+    GENERAL,
+    RESERVED,
+    InlineExecutor,
+    Lane,
+    QueryPool,
+    StaleWorkerData,
+)
 from .serving.remote_lanes import RemoteLanes
 from .settings import Settings
 from .store import GraphStore, QueryError, QuerySyntaxError, Term
@@ -39,6 +46,10 @@ from .store import GraphStore, QueryError, QuerySyntaxError, Term
 log = logging.getLogger(__name__)
 
 KINDS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+# While a write's new data reaches the query workers, a query may meet workers holding the
+# other version; it is asked again, under the version then current, this many times at most.
+STALE_RETRIES = 50
+STALE_PAUSE = 0.1
 
 
 @dataclass(frozen=True)
@@ -165,9 +176,12 @@ class QueryService:
         took, and refused (budget.OverBudget) while it owes a minute's allowance; a cache hit
         is neither charged nor refused.
         """
-        key = self.answer_key(request, fmt, prefixes)
         compute = partial(self._answer, request, fmt, prefixes, check, _lane(cheap), client)
-        return self.cache.get_or_compute(key, compute, lambda answer: len(answer.body))
+        return self._current(
+            lambda: self.answer_key(request, fmt, prefixes),
+            compute,
+            lambda answer: len(answer.body),
+        )
 
     def result(
         self,
@@ -179,9 +193,47 @@ class QueryService:
     ) -> QueryResult:
         """Run the query and return its result objects, for pages that render them."""
         limits = (self.settings.row_limit, self.prefixes)
-        key = request_key(self.store.version, request, "result", limits)
         compute = partial(self._result, request, check, _lane(cheap), client)
-        return self.cache.get_or_compute(key, compute, _result_size)
+        return self._current(
+            lambda: request_key(self.store.version, request, "result", limits),
+            compute,
+            _result_size,
+        )
+
+    def _current(self, key_now: Callable[[], str], compute: Callable, size: Callable):
+        """The answer under the data version current when it is computed.
+
+        The key names the version the query is sent with; workers holding another one (a
+        write is reaching them) refuse it rather than answer from other data under that
+        key, and the query is asked again under the version then current.
+        """
+        for _ in range(STALE_RETRIES):
+            try:
+                return self.cache.get_or_compute(key_now(), compute, size)
+            except StaleWorkerData:
+                time.sleep(STALE_PAUSE)
+        return self.cache.get_or_compute(key_now(), compute, size)
+
+    def data_changed(self, refresh: Callable[[GraphStore], object] | None = None) -> None:
+        """After the store's data changed (a write): the query workers take the new data
+        before this returns, and answers of the old version are let go. Readers see the
+        old data or the new, never a mix: each answer is keyed on the version it was
+        computed from.
+
+        ``refresh`` brings a store up to the written files (curation.refresh): the workers'
+        copy runs it, which reads only what changed; should that not give the very version
+        this store holds, they are handed the whole dataset instead.
+        """
+        if isinstance(self.executor, QueryPool):
+            version = self.store.version
+            held = None
+            if refresh is not None:
+                held = self.executor.renew(refreshed_version, refresh)
+            if held != version.digest:
+                if refresh is not None:
+                    log.warning("the query workers' data differs from the files: sent whole")
+                self.executor.renew(adopt_data, self.store.dump("nquads"), version)
+        self.cache.clear()
 
     def _answer(
         self,
@@ -217,6 +269,17 @@ class QueryService:
         finally:
             if client is not None:
                 self.budgets.charge(client, time.monotonic() - started)
+
+
+def refreshed_version(store: GraphStore, refresh: Callable[[GraphStore], object]) -> str:
+    """In the query pool's manager: bring its store up to the data files; its version."""
+    refresh(store)
+    return store.version.digest
+
+
+def adopt_data(store: GraphStore, nquads: bytes, version) -> None:
+    """In the query pool's manager: hold ``nquads`` as data of ``version`` (the writer's)."""
+    store.replace_all(nquads, version=version)
 
 
 def lanes(settings: Settings) -> dict[str, Lane]:

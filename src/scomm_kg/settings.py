@@ -8,6 +8,7 @@ settings table is checked against this one by a test, so none goes undocumented.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,8 +17,9 @@ from urllib.parse import urlsplit
 from .namespaces import DEFAULT_BASE_IRI
 
 
-def _setting(default, help: str, env: bool = True):
-    return field(default=default, metadata={"help": help, "env": env})
+def _setting(default, help: str, env: bool = True, secret: bool = False):
+    # A secret stays out of repr(settings), and so out of any log or traceback that shows it.
+    return field(default=default, repr=not secret, metadata={"help": help, "env": env})
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,14 @@ class Settings:
         "Where successful validations are remembered by a hash of their inputs, so that "
         "commands need not re-validate unchanged data; empty: always validate.",
     )
+    write_tokens: str = _setting(
+        "",
+        "Who may write over HTTP (SPARQL Update, Graph Store Protocol): comma-separated "
+        "name=token pairs (name: lower-case letters, digits, '-'; token: at least 16 characters); "
+        "empty: every write is refused. The name is recorded in the audit trail; tokens are "
+        "never logged. Needs http_workers=1 and store=memory.",
+        secret=True,
+    )
 
     @property
     def source_folders(self) -> tuple[Path, ...]:
@@ -236,6 +246,14 @@ class Settings:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         if self.max_answer_bytes < 0:
             raise ValueError(f"max_answer_bytes must not be negative, not {self.max_answer_bytes}")
+        # write_tokens() raises ValueError on a malformed list: said at start, not at a write.
+        # A write changes the store of the front process that takes it; the others (and a
+        # disk or remote store's other readers) would not see it.
+        if write_tokens(self.write_tokens) and (self.http_workers > 1 or self.store != "memory"):
+            raise ValueError(
+                "write_tokens (HTTP writes) need http_workers=1 and store=memory: a write "
+                "changes the data held by the one front process that takes it"
+            )
         modes = ("auto", "namespace", "seccomp", "none")
         if self.query_isolation not in modes:
             raise ValueError(
@@ -256,6 +274,35 @@ def _convert(f, raw: str, name: str):
         return kind(raw)
     except ValueError:
         raise ValueError(f"{name}={raw!r} is not a valid {kind.__name__}") from None
+
+
+MIN_TOKEN_LENGTH = 16
+# The name becomes the writer's agent IRI in the audit trail (curation/audit.py).
+_TOKEN_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def write_tokens(raw: str) -> dict[str, str]:
+    """The write_tokens setting as name → token; ValueError names the bad pair, not its token."""
+    tokens: dict[str, str] = {}
+    for position, pair in enumerate((p.strip() for p in raw.split(",")), start=1):
+        if not pair:
+            continue
+        name, sep, token = pair.partition("=")
+        name, token = name.strip(), token.strip()
+        if not sep or not _TOKEN_NAME.match(name):
+            raise ValueError(
+                f"write_tokens: pair {position} is not name=token with a name of lower-case "
+                f"letters, digits and single '-'"
+            )
+        if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() or c == "," for c in token):
+            raise ValueError(
+                f"write_tokens: the token of {name!r} must be at least {MIN_TOKEN_LENGTH} "
+                f"characters without spaces"
+            )
+        if name in tokens:
+            raise ValueError(f"write_tokens: {name!r} is named twice")
+        tokens[name] = token
+    return tokens
 
 
 def documented() -> list[tuple[str, str, str]]:

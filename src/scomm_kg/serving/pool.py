@@ -75,6 +75,9 @@ GENERAL = "general"
 RESERVED = "reserved"
 _LANE_CODES = {GENERAL: b"g", RESERVED: b"r"}
 _DRAIN = b"D"
+_RENEW = b"N"
+# How long a caller waits for the manager to take new state (it loads the whole data).
+RENEW_SECONDS = 300.0
 _PR_SET_PDEATHSIG = 1
 # How much lower the CPU priority of a general worker is than the server's (nice(2) steps).
 GENERAL_NICENESS = 10
@@ -238,6 +241,35 @@ class QueryPool:
         with contextlib.suppress(OSError):
             self._submit.send(_DRAIN + str(float(grace_seconds)).encode(), socket.MSG_NOSIGNAL)
 
+    def renew(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """Give the workers new state: ``fn(state, *args)`` runs in the manager, then every
+        worker is replaced by one forked from it (an idle one now, a busy one when its query
+        ends, its answer still from the state it started on). Returns ``fn``'s value once the
+        manager holds the new state; the error ``fn`` raised there is raised here, and the
+        workers are kept. ``fn`` must leave the manager without threads (it forks after).
+
+        A query submitted meanwhile that reaches a worker holding other state than its caller
+        fails with StaleWorkerData (see _RequestUnpickler), never with an answer from the
+        other state: the caller may ask again.
+        """
+        if self._submit is None:
+            raise WorkerCrashed("the query pool is not running")
+        payload = pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL)
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with mine:
+            try:
+                _send_payload(mine, payload)
+                try:
+                    socket.send_fds(self._submit, [_RENEW], [theirs.fileno()], socket.MSG_NOSIGNAL)
+                except OSError as error:
+                    raise WorkerCrashed(f"the query pool is not running ({error})") from None
+            finally:
+                theirs.close()
+            reply = _receive_payload(mine, RENEW_SECONDS)
+        if reply is None:
+            raise WorkerCrashed("the query pool stopped while taking new state")
+        return _outcome(pickle.loads(reply))
+
     def stop(self) -> None:
         """Stop the manager and every worker now (only the process that started the pool
         does; in a forked child, which shares the pool, this does nothing). Safe to repeat."""
@@ -351,6 +383,7 @@ class _Worker:
     ready: bool = False
     job: _Job | None = None
     exiting: bool = False
+    stale: bool = False  # holds the state from before a renewal: replaced once its job ends
 
 
 class _LaneState:
@@ -468,6 +501,9 @@ class _Manager:
                 for fd in fds:
                     os.close(fd)
                 continue
+            if message == _RENEW and len(fds) == 1:
+                self._renew(socket.socket(fileno=fds[0]))
+                continue
             lane = next((n for n, c in _LANE_CODES.items() if c == message), None)
             if lane not in self.lanes or len(fds) != 1:
                 for fd in fds:
@@ -498,7 +534,7 @@ class _Manager:
         return [
             w
             for w in self.workers.values()
-            if w.lane == lane and w.ready and w.job is None and not w.exiting
+            if w.lane == lane and w.ready and w.job is None and not w.exiting and not w.stale
         ]
 
     def _dispatch(self) -> None:
@@ -575,11 +611,15 @@ class _Manager:
         if message == b"r":
             worker.ready = True
             self.failed_starts = 0
+            if worker.stale:  # forked before the last renewal, with the state before it
+                self._kill(worker)
         elif message in (b"d", b"x") and worker.job is not None:
             job, worker.job = worker.job, None
             self.lanes[job.lane].durations.append(time.monotonic() - job.started)
             self._forget(job)
             worker.exiting = message == b"x"
+            if worker.stale and not worker.exiting:
+                self._retire(worker)
         else:  # hung up: the worker died
             self._replace(worker)
 
@@ -597,6 +637,13 @@ class _Manager:
                     outcome = QueryTimeout(self.lanes[job.lane].lane.timeout)
                 _reply(job.conn, ("error", outcome, ""))
                 self._forget(job)
+
+    def _retire(self, worker: _Worker) -> None:
+        """Let a worker that just finished a job go, once it has sent the answer (it exits
+        when its control socket closes), and fork a fresh one in its lane."""
+        self._reap(worker)
+        if self.drain_until is None:
+            self._spawn(worker.lane)
 
     def _kill(self, worker: _Worker) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -635,6 +682,26 @@ class _Manager:
         if cap is not None and code in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
             text += f"; it may have run out of memory (each query may use {_share_text(self.pool)})"
         return text
+
+    def _renew(self, conn: socket.socket) -> None:
+        """Take new state from the caller on ``conn`` (see QueryPool.renew), then replace the
+        workers so that every query from now on runs on it."""
+        with conn:
+            try:
+                payload = _receive_payload(conn, 30.0)
+                if payload is None:
+                    raise WorkerCrashed("the new state did not arrive")
+                fn, args = pickle.loads(payload)
+                value = fn(self.pool.state, *args)
+            except Exception as error:
+                _reply(conn, ("error", error, traceback.format_exc()))
+                return
+            for worker in list(self.workers.values()):
+                if worker.ready and worker.job is None:
+                    self._kill(worker)
+                else:  # busy, or still starting (killing it then would count as a failed start)
+                    worker.stale = True
+            _reply(conn, ("ok", value))
 
     def _drain(self, seconds: float) -> None:
         self.drain_until = time.monotonic() + seconds

@@ -35,12 +35,14 @@ class MemoryStore(EmbeddedStore):
     def held(self) -> dict[str, HeldSource]:
         return dict(self._held)
 
-    def replace_all(self, nquads: bytes) -> None:
+    def replace_all(self, nquads: bytes, version: DataVersion | None = None) -> None:
+        """``version``: the one the data has where it came from (a copy keeps its original's,
+        as the query workers' copy does after a write), else that of these N-Quads."""
         fresh = ox.Store()
         fresh.load(nquads, format=ox.RdfFormat.N_QUADS)
         merged = hold_union(fresh, self._union)
         self._engine, self._merged, self._held = fresh, merged, {}
-        self._version = DataVersion.of(nquads)
+        self._version = version or DataVersion.of(nquads)
 
     def load(
         self, sources: Sequence[Source], progress: Callable[[int], None] | None = None

@@ -28,6 +28,7 @@ from . import (
     sources,
     sparql,
     timeline,
+    writes,
 )
 
 log = logging.getLogger("scomm_kg.requests")
@@ -70,6 +71,7 @@ def create_app(
         resources,
         dumps,
         timeline,
+        writes,
         assets,
         openapi,
     ):

@@ -14,6 +14,7 @@ import re
 from flask import Blueprint, jsonify, request
 
 from .. import __version__, dataset_description, queries, resources, search
+from ..curation import uploads
 from ..results import GRAPH_FORMATS, TABULAR_FORMATS
 from . import assets
 from . import search as search_pages
@@ -48,6 +49,7 @@ def document(server: str) -> dict:
     paths.update(_dereferencing())
     paths.update(_dumps())
     paths.update(_timeline())
+    paths["/graph-store"] = _graph_store()
     paths["/openapi.json"] = {"get": _self()}
     for path in paths.values():
         for operation in path.values():
@@ -59,7 +61,9 @@ def document(server: str) -> dict:
             "version": __version__,
             "description": (
                 "A provenance knowledge graph of ICE's Secure Communities program (2008-2011): "
-                "a read-only SPARQL 1.1 endpoint and canned provenance queries. Every answer "
+                "a SPARQL 1.1 endpoint and canned provenance queries, open to read; holders of "
+                "a write token (SCOMM_WRITE_TOKENS) write through SPARQL Update and the Graph "
+                "Store Protocol, every write checked by the project's shapes. Every answer "
                 "carries an ETag and a Last-Modified (a GET or HEAD that holds it gets 304) and "
                 "is compressed (br, gzip) when asked; errors are JSON, or a page for a browser."
             ),
@@ -114,18 +118,37 @@ def _sparql_get() -> dict:
 def _sparql_post() -> dict:
     fields = {
         "query": {"type": "string", "description": "The SPARQL query."},
+        "update": {
+            "type": "string",
+            "description": "A SPARQL 1.1 Update (needs a write token), instead of a query.",
+        },
         "default-graph-uri": _graphs("default"),
         "named-graph-uri": _graphs("named"),
+        "using-graph-uri": _graphs("update's default (USING)"),
+        "using-named-graph-uri": _graphs("update's named (USING NAMED)"),
         **{name: {"type": "string"} for name in _FORMAT_PARAMETERS},
     }
+    responses = _query_responses(
+        [*TABULAR, *GRAPH, "application/json"],
+        refusals=("400", "403", "406", "413", "415"),
+        cached=False,
+    )
+    responses |= {"401": _ref("Unauthorized"), "422": _ref("Unprocessable")}
     return {
-        "summary": "Run a SPARQL query sent in the body",
+        "summary": "Run a SPARQL query, or a SPARQL Update, sent in the body",
         "description": (
-            "As a form (query=…) or directly (application/sparql-query, the dataset then in "
-            "the URL). The body may hold at most SCOMM_MAX_REQUEST_BYTES; more is 413."
+            "A query as a form (query=…) or directly (application/sparql-query, the dataset "
+            "then in the URL). An update (update=… or application/sparql-update) needs a "
+            "write token (Authorization: Bearer, or Basic with the token's name and the "
+            "token); it answers JSON saying the triples added and removed per graph. The "
+            "default graph is the union of the named graphs: an update reads it, and writes "
+            "into named graphs only; CLEAR/DROP ALL spare the ontology, provenance and audit "
+            "graphs. A query and an update in one request is 400. The body may hold at most "
+            "SCOMM_MAX_REQUEST_BYTES; more is 413."
         ),
         "operationId": "sparqlQueryPost",
-        "parameters": _dataset_parameters("URL"),
+        "security": [{}, {"writeToken": []}, {"writeTokenBasic": []}],
+        "parameters": [*_dataset_parameters("URL"), *_using_parameters()],
         "requestBody": {
             "required": True,
             "content": {
@@ -144,11 +167,110 @@ def _sparql_post() -> dict:
                     "schema": {"type": "string"},
                     "example": "ASK { ?s a scomm:OptOutAttempt }",
                 },
+                "application/sparql-update": {
+                    "schema": {"type": "string"},
+                    "example": (
+                        "INSERT DATA { GRAPH <https://w3id.org/scomm-kg/graph/my-notes> { "
+                        "<https://w3id.org/scomm-kg/id/note/n1> a prov:Entity ; "
+                        'rdfs:label "A note"@en } }'
+                    ),
+                },
             },
         },
-        "responses": _query_responses(
-            [*TABULAR, *GRAPH], refusals=("400", "403", "406", "413", "415"), cached=False
-        ),
+        "responses": responses,
+    }
+
+
+def _using_parameters() -> list[dict]:
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "description": (
+                f"A graph of an update's {which} dataset (as {clause}; an absolute IRI, "
+                f"checked for an update; a query does not read it)."
+            ),
+            "schema": {"type": "array", "items": {"type": "string"}},
+            "style": "form",
+            "explode": True,
+        }
+        for name, which, clause in (
+            ("using-graph-uri", "default", "USING"),
+            ("using-named-graph-uri", "named", "USING NAMED"),
+        )
+    ]
+
+
+def _graph_store() -> dict:
+    """The Graph Store HTTP Protocol: reads open, writes with a token."""
+    target = [
+        {
+            "name": "graph",
+            "in": "query",
+            "description": "The named graph (an absolute IRI); or give `default` instead.",
+            "schema": {"type": "string", "format": "uri"},
+        },
+        {
+            "name": "default",
+            "in": "query",
+            "description": "The default graph: the union of the named graphs (read only).",
+            "schema": {"type": "string"},
+            "allowEmptyValue": True,
+        },
+    ]
+    body = {
+        "required": False,
+        "content": {
+            media_type: {"schema": {"type": "string"}}
+            for media_type in uploads.accepted_media_types()
+        },
+    }
+    written = {
+        "201": {"description": "The graph did not exist and now does."},
+        "204": {"description": "The graph was changed (or already held that content)."},
+        "400": _ref("BadRequest"),
+        "401": _ref("Unauthorized"),
+        "403": _ref("Forbidden"),
+        "405": _ref("MethodNotAllowed"),
+        "413": _ref("TooLarge"),
+        "415": _ref("UnsupportedMediaType"),
+        "422": _ref("Unprocessable"),
+    }
+    security = [{"writeToken": []}, {"writeTokenBasic": []}]
+
+    def write(summary: str, ident: str, with_body: bool) -> dict:
+        operation = {
+            "summary": summary,
+            "operationId": ident,
+            "parameters": target,
+            "security": security,
+            "responses": dict(written),
+        }
+        if with_body:
+            operation["requestBody"] = body
+        else:
+            del operation["responses"]["201"]
+            operation["responses"]["404"] = _ref("NotFound")
+        return operation
+
+    return {
+        "get": {
+            "summary": "A graph's triples (the default graph: the union of all)",
+            "operationId": "graphStoreGet",
+            "parameters": target,
+            "responses": {
+                "200": {
+                    "description": "The graph.",
+                    "content": {m: {"schema": {"type": "string"}} for m in GRAPH},
+                },
+                "400": _ref("BadRequest"),
+                "404": _ref("NotFound"),
+                "406": _ref("NotAcceptable"),
+            },
+        },
+        "put": write("Replace a named graph with the body", "graphStorePut", True),
+        "post": write("Add the body's triples to a named graph", "graphStorePost", True),
+        "delete": write("Drop a named graph", "graphStoreDelete", False),
     }
 
 
@@ -705,13 +827,51 @@ def _components() -> dict:
                 "schema": {"type": "string"},
             },
         },
+        "securitySchemes": {
+            "writeToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A write token of SCOMM_WRITE_TOKENS; reads need none.",
+            },
+            "writeTokenBasic": {
+                "type": "http",
+                "scheme": "basic",
+                "description": "The token's name as the user, the token as the password.",
+            },
+        },
         "responses": {
             "NotModified": {"description": "The client holds this answer already (no body)."},
             "BadRequest": _error(
                 "A malformed request or query (with line, column and snippet), a parameter "
                 "that is wrong or names nothing in the graph, or a result over the row limit."
             ),
-            "Forbidden": _error("SPARQL Update: this endpoint is read-only."),
+            "Forbidden": _error(
+                "A write with a token this server does not accept, or with writes disabled "
+                "(no token configured)."
+            ),
+            "Unauthorized": {
+                **_error("A write without credentials: send Authorization: Bearer <token>."),
+                "headers": {
+                    "WWW-Authenticate": {
+                        "description": "Bearer, the scheme a write must use.",
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
+            "Unprocessable": {
+                "description": (
+                    "The write breaks the project's shapes; nothing was changed. The SHACL "
+                    "validation report, as JSON (conforms, results: severity, focus, path, "
+                    "value, message, shape) or as Turtle when Accept prefers it."
+                ),
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/turtle": {"schema": {"type": "string"}},
+                },
+            },
+            "MethodNotAllowed": _error(
+                "A write to the default graph, which is the union of the named graphs."
+            ),
             "NotFound": _error(
                 "No such query, source text, resource or graph; suggestions for an IRI."
             ),

@@ -92,7 +92,10 @@ def graph(name: str):
         return _not_found(_base() + "graph/" + name, "graph/" + name)
     about = _describe(iri)
     if fmt is None and _wants_html():
-        return _page(about, contents=contents, data_path=url_for(".graph", name=stem))
+        writes = describe.graph_writes(context.service().store, iri)
+        return _page(
+            about, contents=contents, writes=writes, data_path=url_for(".graph", name=stem)
+        )
     quads = list(dict.fromkeys([*about.outgoing, *contents]))
     return _rdf(quads, fmt, url_for(".graph", name=stem))
 
@@ -268,7 +271,7 @@ def _nearest_terms(name: str, contents) -> tuple[tuple[str, str], ...]:
 # --- Pages ---------------------------------------------------------------------------------
 
 
-def _page(described: describe.Description, *, data_path: str, contents=()) -> str:
+def _page(described: describe.Description, *, data_path: str, contents=(), writes=()) -> str:
     labels = all_labels()
     sources = _graph_sources()
     name = partial(_name, labels)
@@ -303,6 +306,7 @@ def _page(described: describe.Description, *, data_path: str, contents=()) -> st
         inverse=inverse,
         via_blank=via_blank,
         contents=_group_contents(contents),
+        writes=writes,
         graph_source=sources.get(iri),
         data_path=data_path,
         alternates=GRAPH_FORMATS,

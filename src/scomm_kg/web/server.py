@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import logging
 import socket
+from functools import partial
 
 from gunicorn.app.base import BaseApplication
 
+from .. import curation
+from ..service import QueryService
 from ..serving.pool import die_with_parent
-from ..settings import Settings
+from ..settings import Settings, write_tokens
 from ..store import GraphStore
 from . import create_app
 from .front import front_worker
@@ -101,12 +104,23 @@ def run(app, settings: Settings) -> None:
         "when_ready": lambda arbiter: _ready(arbiter, settings, service),
         "on_exit": lambda arbiter: service.close(),
         # A master killed outright (SIGKILL) takes its workers along, and with them the port.
-        "post_fork": lambda arbiter, worker: die_with_parent(arbiter.pid),
+        "post_fork": lambda arbiter, worker: _post_fork(arbiter, settings, service),
     }
     try:
         _Gunicorn(app, options).run()
     finally:
         service.close()
+
+
+def _post_fork(arbiter, settings: Settings, service) -> None:
+    """In a new front process: die with the master; and, where HTTP writes are taken, catch up
+    with the writes an earlier front process took (the master still holds the data as it was
+    loaded), handing the query workers that data too if they lack it."""
+    die_with_parent(arbiter.pid)
+    writes = write_tokens(settings.write_tokens) and isinstance(service, QueryService)
+    if writes and curation.refresh(settings, service.store):
+        log.warning("this front process read the writes taken since the server started")
+        service.data_changed(partial(curation.refresh, settings))
 
 
 class _NoPool:

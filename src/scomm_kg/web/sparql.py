@@ -1,8 +1,9 @@
-"""/sparql: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), read-only.
+"""/sparql: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), and updates.
 
 Parse the request → read the query's form → negotiate the format (406 before running) → run
 in the query service → send the finished answer. GET without a query returns the service
-description, or, to a browser, the SPARQL editor (editor.py).
+description, or, to a browser, the SPARQL editor (editor.py). An update (POST, form update= or
+application/sparql-update) goes to writes.py, which needs a write token.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..description import service_description
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS, Format, serialize
 from ..service import QueryRequest, formats_for, result_kind
-from . import conditional, context, editor
+from . import conditional, context, editor, writes
 from .errors import BadRequest
 from .negotiation import (
     FORMAT_PARAMETERS,
@@ -34,7 +35,7 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
-READ_ONLY = "this endpoint is read-only: SPARQL Update is not accepted"
+UPDATE_BY_GET = "a SPARQL Update must be sent with POST (form update=… or " + UPDATE + ")"
 _IRI = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\]+$')
 _TEXT_TYPES = ("text/", "application/sparql-results+", "application/n-", "application/trig")
 
@@ -43,7 +44,9 @@ _TEXT_TYPES = ("text/", "application/sparql-results+", "application/n-", "applic
 def endpoint():
     if request.method == "OPTIONS":
         return Response(status=204, content_type=None)
-    query, params = _read_request()
+    query, params, update = _read_request()
+    if update is not None:
+        return writes.run_update(update, params)
     if query is None:
         if _wants_editor(params):
             return editor.page()
@@ -96,14 +99,15 @@ def format_values(params: MultiDict) -> list[tuple[str, str]]:
     return [(n, v) for n in FORMAT_PARAMETERS for v in params.getlist(n) if v.strip()]
 
 
-def _read_request() -> tuple[str | None, MultiDict]:
-    """(query text or None, parameters) from GET, POST form or POST direct, or BadRequest."""
+def _read_request() -> tuple[str | None, MultiDict, str | None]:
+    """(query text or None, parameters, update text or None) from GET, POST form, POST
+    direct or POST update, or BadRequest."""
     url_params = strict_params(request.query_string)
     if request.method in ("GET", "HEAD"):
         if "update" in url_params:
-            raise BadRequest(READ_ONLY, 403)
+            raise BadRequest(UPDATE_BY_GET)
         queries = url_params.getlist("query")
-        return (_single(queries) if queries else None), url_params
+        return (_single(queries) if queries else None), url_params, None
     media_type = request.mimetype
     if not media_type:
         raise BadRequest(
@@ -111,28 +115,40 @@ def _read_request() -> tuple[str | None, MultiDict]:
         )
     if media_type == FORM:
         params = url_params.copy()
-        for key, values in strict_params(_body()).lists():
+        for key, values in strict_params(read_body()).lists():
             params.setlist(key, params.getlist(key) + values)
-        if "update" in params:
-            raise BadRequest(READ_ONLY, 403)
         queries = params.getlist("query")
+        if "update" in params:
+            if queries:
+                raise BadRequest("a request carries a query or an update, not both")
+            return None, params, _single(params.getlist("update"), "update")
         if not queries:
             raise BadRequest("the form has no query parameter")
-        return _single(queries), params
+        return _single(queries), params, None
     if media_type == DIRECT:
         charset = request.mimetype_params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise BadRequest(f"a query must be sent as UTF-8, not {charset}", 415)
         if "query" in url_params:
             raise BadRequest("the query is in the body; the URL must not carry another")
-        try:
-            text = _body().decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise BadRequest(f"the body is not valid UTF-8: {error}") from error
-        return _single([text]), url_params
+        return _single([_utf8_body()]), url_params, None
     if media_type == UPDATE:
-        raise BadRequest(READ_ONLY, 403)
-    raise BadRequest(f"unsupported Content-Type {media_type}: use {FORM} or {DIRECT}", 415)
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise BadRequest(f"an update must be sent as UTF-8, not {charset}", 415)
+        if "update" in url_params or "query" in url_params:
+            raise BadRequest("the update is in the body; the URL must not carry a query or another")
+        return None, url_params, _single([_utf8_body()], "update")
+    raise BadRequest(
+        f"unsupported Content-Type {media_type}: use {FORM} or {DIRECT} (or {UPDATE})", 415
+    )
+
+
+def _utf8_body() -> str:
+    try:
+        return read_body().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"the body is not valid UTF-8: {error}") from error
 
 
 def strict_params(raw: bytes) -> MultiDict:
@@ -145,11 +161,11 @@ def strict_params(raw: bytes) -> MultiDict:
     return MultiDict(pairs)
 
 
-def _single(queries: list[str]) -> str:
+def _single(queries: list[str], what: str = "query") -> str:
     if len(queries) > 1:
-        raise BadRequest(f"exactly one query is allowed per request, not {len(queries)}")
+        raise BadRequest(f"exactly one {what} is allowed per request, not {len(queries)}")
     if not queries[0].strip():
-        raise BadRequest("the query is empty")
+        raise BadRequest(f"the {what} is empty")
     return queries[0]
 
 
@@ -193,7 +209,7 @@ def send(body: bytes, media_type: str) -> Response:
     return response
 
 
-def _body() -> bytes:
+def read_body() -> bytes:
     """The request body, whole, within the size limit; never a truncated one.
 
     A client that stops sending it before the client timeout gets 408; a body over the limit
