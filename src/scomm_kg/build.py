@@ -112,10 +112,11 @@ def build_store(
     ``on_validation`` hears each step of the validation; ``on_load`` is told the sources about
     to be loaded and may return a progress callback (triples written).
     """
-    if files is None:
-        files = loader.default_files(settings.data_dir) + list(settings.data)
     target = open_store(settings)
     with curated_data_read(settings):
+        # Listed under the lock, after recovery: a commit may have added or removed a file.
+        if files is None:
+            files = loader.default_files(settings.data_dir) + list(settings.data)
         stale = stale_sources(target, files, settings.base_iri)
         if not stale:
             return target

@@ -95,18 +95,21 @@ def validate_command(paths: tuple[Path, ...], output: str, engine: str, store: s
     conforms, 1 when any shape is violated, 2 when a file or the store cannot be read.
     """
     settings = _settings(store=store)
-    files = loader.default_files(settings.data_dir) + list(paths)
-    _say_validation(build.ValidationStep("started", len(files)))
     started = time.perf_counter()
     try:
         if store is None:
+            # Listed under the lock, after recovery: a commit may have added or removed a file.
             with build.curated_data_read(settings):
+                files = loader.default_files(settings.data_dir) + list(paths)
+                _say_validation(build.ValidationStep("started", len(files)))
                 loaded = loader.load(files, settings.base_iri)
             report = validate.validate(
                 loaded, settings.base_iri, extra_sources=settings.source_folders, engine=engine
             )
         else:
-            report = build.validate_held(settings, list(paths), engine)
+            files = list(paths)
+            _say_validation(build.ValidationStep("started", len(files)))
+            report = build.validate_held(settings, files, engine)
     except (loader.LoadError, StoreUnavailable) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
