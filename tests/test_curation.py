@@ -206,3 +206,13 @@ def test_a_write_from_another_process_is_neither_lost_nor_unseen(data_dir, tmp_p
     audit = (data_dir / "graphs" / "audit.trig").read_text()
     assert audit.count("a scomm:Write") == 3
     assert CliRunner().invoke(main, ["validate"]).exit_code == 0
+
+
+def test_no_write_may_touch_the_audit_trail(data_dir, tmp_path):
+    forged = tmp_path / "forged.trig"
+    text = (FIXTURES / "opt-out-note.trig").read_text()
+    forged.write_text(text.replace("graph/curators-reading-list", "graph/audit"))
+    before = snapshot(data_dir)
+    result = add(forged)
+    assert result.exit_code == 2 and "audit trail" in result.stderr
+    assert snapshot(data_dir) == before

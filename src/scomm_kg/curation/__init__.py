@@ -114,6 +114,11 @@ def apply(
         raise ValueError(f"unknown write channel {change.via!r}")
     data_dir = resources.data_dir(settings.data_dir)
     base = settings.base_iri
+    if audit.audit_graph(base) in change.graphs:
+        raise WriteRefused(
+            f"<{audit.audit_graph(base)}> is the audit trail: only the commits write it, "
+            f"one record each"
+        )
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     gate = gate_for(store, base, settings.source_folders)
     with gate.lock, atomic_files.locked(data_dir):
