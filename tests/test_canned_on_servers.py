@@ -2,7 +2,9 @@
 
 Every canned query, with parameter values that give rows, is sent over plain HTTP (the SPARQL
 protocol, a POST form) to a live Oxigraph server and to a live Virtuoso, each holding the
-shipped data, and must give the rows the embedded store gives. Those servers take no bindings:
+shipped data and a second source's account of one of its statements (the fictional letter a
+claim sheet adds in tests/test_sheets.py, so that facts-stated-by-several-sources has rows),
+and must give the rows the embedded store gives. Those servers take no bindings:
 the parameters are written into the query as VALUES blocks (querybind.with_values), which first
 must give the embedded store's own rows, with the same reach as its bindings.
 """
@@ -16,9 +18,11 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from scomm_kg import build, queries, querybind
+from scomm_kg import build, queries, querybind, resources
+from scomm_kg.curation import sheets
 from scomm_kg.namespaces import PREFIXES
 from scomm_kg.settings import Settings
+from scomm_kg.store import open_store
 from sparql_servers import REQUIRE, SparqlServer, oxigraph_server, require, virtuoso_server
 
 OPT_OUT = "id/proposition/local-jurisdictions-can-opt-out"
@@ -51,7 +55,15 @@ CASES = [
     ("timeline", {}),
     ("timeline", {"from": "2010-09-15"}),
     ("timeline", {"from": "2011-05"}),
+    ("facts-stated-by-several-sources", {}),
+    (
+        "facts-stated-by-several-sources",
+        {"fact": "id/statement/napolitano-2010-09-jurisdictions-can-opt-out"},
+    ),
 ]
+LETTER_SHEET = (
+    resources.project_root() / "tests" / "fixtures" / "sheets" / ("fictional-napolitano-letter.csv")
+)
 CASE_IDS = [f"{name}({','.join(f'{k}={v}' for k, v in params.items())})" for name, params in CASES]
 XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 XSD_BOOLEAN = ox.NamedNode(PREFIXES["xsd"] + "boolean")
@@ -59,8 +71,19 @@ XSD_BOOLEAN = ox.NamedNode(PREFIXES["xsd"] + "boolean")
 
 @pytest.fixture(scope="module")
 def embedded():
-    """The shipped data in the embedded store, as `scomm-kg serve` would hold it."""
-    return build.build_store(Settings.from_env(), check=False)
+    """The shipped data and the letter's account in the embedded store, as `scomm-kg serve`
+    would hold them once the sheet is added."""
+    settings = Settings.from_env()
+    shipped = build.build_store(settings, check=False)
+    change = sheets.read_sheet(LETTER_SHEET, shipped, settings)
+    held = ox.Store()
+    held.load(shipped.dump("nquads"), ox.RdfFormat.N_QUADS)
+    for graph, quads in change.graphs.items():
+        held.remove_graph(ox.NamedNode(graph))
+        held.extend(quads)
+    store = open_store("memory")
+    store.replace_all(held.dump(format=ox.RdfFormat.N_QUADS))
+    return store
 
 
 def embedded_rows(store, name: str, params: dict) -> list[dict]:
@@ -143,6 +166,17 @@ def test_a_value_cannot_change_the_query_it_is_written_into(embedded):
     written = querybind.with_values(query.text, queries.bind(query, {"text": evil}))
     assert list(embedded.query(written, prefixes=PREFIXES).rows) == []
     assert embedded_rows(embedded, "search", {"text": evil}) == []
+
+
+def test_control_characters_are_written_as_escapes_that_mean_the_same_value():
+    """Virtuoso ends a query's text at a raw NUL: a value holding one is written with \\u
+    escapes, which every engine reads back as the same characters."""
+    value = ox.Literal("a\x00b\x1fc\td\ne")
+    written = querybind.with_values("SELECT ?x WHERE { }", {"x": value})
+    assert "\x00" not in written and "\x1f" not in written
+    assert "\\u0000" in written and "\\u001F" in written
+    (row,) = ox.Store().query(written)
+    assert row["x"] == value
 
 
 def test_an_ask_and_a_construct_get_their_values_in_their_where_group(embedded):

@@ -347,3 +347,21 @@ def _graph(identifier):
     if identifier is None or identifier == DATASET_DEFAULT_GRAPH_ID:
         return ox.DefaultGraph()
     return _term(identifier)
+
+
+def test_the_description_partitions_the_resources_by_class_with_their_counts(store):
+    triples = description(store)
+    partitions = objects(triples, DATASET, VOID + "classPartition")
+    by_class = {
+        next(iter(objects(triples, p, VOID + "class"))).value: objects(
+            triples, p, VOID + "entities"
+        )
+        for p in partitions
+    }
+    statement = PREFIXES["scomm"] + "Statement"
+    assert statement in by_class, "a partition per class, the statements' among them"
+    count = store.query(
+        "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a scomm:Statement } }",
+        prefixes=PREFIXES,
+    ).rows[0]["n"]
+    assert by_class[statement] == {count}

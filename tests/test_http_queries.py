@@ -64,7 +64,11 @@ CASES = [
     ("statistics", {"measure": "id/concept/criminal-removals"}),
     ("timeline", {}),
     ("timeline", {"from": "2011-05-15"}),
+    ("facts-stated-by-several-sources", {}),
 ]
+# The shipped graph has one account of each fact; a claim sheet adds a second source's account
+# (tests/test_sheets.py runs this query over HTTP on such a graph).
+EMPTY_ON_THE_SHIPPED_GRAPH = {"facts-stated-by-several-sources"}
 CASE_IDS = [f"{name}-{'-'.join(params) or 'all'}" for name, params in CASES]
 
 # The columns through which each provenance query names where its facts come from.
@@ -80,6 +84,7 @@ SOURCE_COLUMNS = {
     "statements-on-topic": ("source", "sourceLabel", "graph", "stanceSource"),
     "statistics": ("source", "sourceLabel", "graph"),
     "timeline": ("source", "sourceLabel"),
+    "facts-stated-by-several-sources": ("accountSourceLabel", "accountGraph", "otherSourceLabel"),
 }
 PROVENANCE_CASES = [(name, params) for name, params in CASES if name in SOURCE_COLUMNS]
 PROVENANCE_IDS = [i for i, (name, _) in zip(CASE_IDS, CASES, strict=True) if name in SOURCE_COLUMNS]
@@ -296,7 +301,7 @@ def test_rows_on_the_html_page_equal_the_library_rows(client, store, name, param
     shown = page(client, f"/queries/{name}", **params)
     result = queries.run(store, name, params)
     count = len(result.rows)
-    assert count, "every example finds something"
+    assert count or name in EMPTY_ON_THE_SHIPPED_GRAPH, "every example finds something"
     assert f"{count} row{'' if count == 1 else 's'} ·" in shown.text
     if display.pairs_statements(result.variables):
         assert shown.pairs == count and not shown.rows  # cards, not a table
@@ -321,7 +326,7 @@ def test_question_pages_show_labels_as_links_to_their_pages_here_the_iri_on_hove
 @pytest.mark.parametrize(("name", "params"), PROVENANCE_CASES, ids=PROVENANCE_IDS)
 def test_every_row_of_a_provenance_query_carries_its_source(client, name, params):
     rows = rows_of(client.get(f"/queries/{name}.json", query_string=params))
-    assert rows, "every example finds something"
+    assert rows or name in EMPTY_ON_THE_SHIPPED_GRAPH, "every example finds something"
     for row in rows:
         for column in SOURCE_COLUMNS[name]:
             assert column in row, f"{name}: a row without {column}: {row}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 
 import pyoxigraph as ox
 import pytest
@@ -518,11 +519,18 @@ def test_turtle_answers_use_the_projects_prefixes(client):
     [
         ('SELECT ?x WHERE { VALUES ?x { "a\\u0000b" } }', XML),
         ("CONSTRUCT { <http://example.org/s> <http://example.org/p/1> 1 } WHERE {}", RDFXML),
-        (
+        pytest.param(
             "CONSTRUCT { <http://example.org/s> <http://example.org/says> "
             "<<( <http://example.org/a> <http://example.org/b> <http://example.org/c> )>> } "
             "WHERE {}",
             JSONLD,
+            marks=pytest.mark.xfail(
+                os.environ.get("SCOMM_TEST_STORE") == "virtuoso",
+                reason="Virtuoso 7.2 reads no SPARQL 1.2 triple term: it refuses the query "
+                "(400, syntax error) before any answer format matters",
+                raises=AssertionError,
+                strict=True,
+            ),
         ),
     ],
     ids=["nul-in-xml", "rdfxml-predicate", "jsonld-triple-term"],

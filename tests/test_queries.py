@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -15,6 +16,15 @@ from scomm_kg.settings import Settings
 from helpers import iri
 
 OPT_OUT = "id/proposition/local-jurisdictions-can-opt-out"
+# The one canned query Virtuoso answers otherwise (tests/test_canned_on_servers.py, the README's
+# "Other SPARQL servers"): expected to fail there, and only there.
+STATEMENTS_FROM_ORGANIZATION_ON_VIRTUOSO = pytest.mark.xfail(
+    os.environ.get("SCOMM_TEST_STORE") == "virtuoso",
+    reason="Virtuoso 7.2 loses rows of statements-from-organization: the GRAPH ?graph pattern "
+    "joined with the org:subOrganizationOf* paths drops a statement its parts each find",
+    raises=AssertionError,
+    strict=True,
+)
 
 
 def rows(store, name, **params):
@@ -93,6 +103,7 @@ def test_everything_ice_said(store):
     ]
 
 
+@STATEMENTS_FROM_ORGANIZATION_ON_VIRTUOSO
 def test_who_at_dhs_said_what_through_its_units_and_officials(store):
     table = rows(store, "statements-from-organization", organization="id/organization/dhs")
     ice = "U.S. Immigration and Customs Enforcement"
@@ -130,6 +141,17 @@ def test_contradictions_are_found_from_the_stances(store):
         table[1]["earlierSourceLabel"]
         == "Los Angeles Times report on Napolitano's letter to Lofgren"
     )
+
+
+def test_the_shipped_graph_has_one_account_of_each_fact(store):
+    # Another source's account of a fact comes with a claim sheet (tests/test_sheets.py).
+    assert rows(store, "facts-stated-by-several-sources") == []
+    single = rows(
+        store,
+        "facts-stated-by-several-sources",
+        fact="id/statement/napolitano-2010-09-jurisdictions-can-opt-out",
+    )
+    assert single == []
 
 
 def test_contradictions_for_a_proposition_nobody_denies_is_empty(store):
@@ -362,6 +384,7 @@ def test_statements_on_a_topic_say_which_order_is_unknown(store):
     assert [row.get("orderUnknownWith") for row in on_opting_out] == [None, None, None]
 
 
+@STATEMENTS_FROM_ORGANIZATION_ON_VIRTUOSO
 def test_what_one_speaker_or_organization_said_says_which_order_is_unknown(store):
     ice = rows(store, "statements-by-speaker", speaker="id/organization/ice")
     assert len(order_unknown_with(ice[0])) == 2  # the brochure's claim against both August ones

@@ -93,3 +93,38 @@ def test_the_variables_of_select_star_in_order_of_first_appearance(query, variab
 )
 def test_only_a_select_star_query_has_its_variables_reordered(query):
     assert querytext.star_variables(query) is None
+
+
+def test_a_dataset_given_in_the_protocol_replaces_the_querys_own_from_clauses():
+    query = (
+        "PREFIX ex: <http://example.org/>\n"
+        "SELECT * FROM <http://example.org/a> FROM NAMED ex:b\n"
+        'WHERE { ?s ex:from <http://example.org/FROM> . FILTER(?s != "FROM <x>") }'
+    )
+    assert querytext.without_dataset_clauses(query) == (
+        "PREFIX ex: <http://example.org/>\n"
+        "SELECT *  \n"
+        'WHERE { ?s ex:from <http://example.org/FROM> . FILTER(?s != "FROM <x>") }'
+    )
+
+
+@pytest.mark.parametrize(
+    "query", ["SELECT * WHERE { ?s ?p ?o }", "SELECT * FROMNAMED <http://example.org/a> {}"]
+)
+def test_a_query_without_a_plain_from_clause_is_left_as_it_is(query):
+    assert querytext.without_dataset_clauses(query) == query
+
+
+@pytest.mark.parametrize(
+    ("query", "end", "absolute"),
+    [
+        ("BASE <http://example.org/base/>\nASK {}", 31, True),
+        ("BASE <http://example.org/> # why\nBASE <sub/> ASK {}", 44, True),
+        ("BASE <relative/> ASK {}", 16, False),
+        ("PREFIX ex: <http://example.org/> BASE <http://example.org/> ASK {}", 0, False),
+        ("ASK { ?s <base> ?o }", 0, False),
+    ],
+)
+def test_the_leading_base_declarations_of_a_query(query, end, absolute):
+    assert querytext.leading_bases(query) == end
+    assert querytext.first_base_is_absolute(query) is absolute

@@ -88,9 +88,19 @@ def test_an_unknown_union_mode_is_refused():
 # --- loading is idempotent ---------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "disk"])
+@pytest.fixture(params=["memory", "memory-view", "disk"])
 def embedded(request, tmp_path):
-    return MemoryStore() if request.param == "memory" else DiskStore(tmp_path / "store")
+    """An embedded store; in view mode a small load is written in place, in one update."""
+    if request.param == "disk":
+        return DiskStore(tmp_path / "store")
+    return MemoryStore(union="view" if request.param == "memory-view" else "auto")
+
+
+def test_a_withdrawn_source_leaves_its_graphs_empty_and_is_no_longer_held(embedded):
+    embedded.load([source("one", FIRST, (G1,)), source("two", SECOND, (G2,))])
+    embedded.load([Source.withdrawn("one")])
+    assert embedded.graph_sizes() == {G2: 1}
+    assert set(embedded.held_sources()) == {"two"}
 
 
 def test_loading_a_source_again_replaces_its_graphs(embedded):
@@ -244,6 +254,51 @@ def test_a_remote_store_takes_bindings_datasets_and_dumps(oxigraph_server):
     assert subjects(remote, f"SELECT ?s FROM <{G2}> {{ ?s ?p ?o }}") == ["http://ex.org/c"]
     dumped = set(ox.parse(remote.dump("nquads"), format=ox.RdfFormat.N_QUADS))
     assert len(dumped) == 3 and {q.graph_name.value for q in dumped} == {G1, G2}
+
+
+def test_a_dataset_given_to_a_remote_store_replaces_the_querys_and_in_part_is_empty_elsewhere(
+    oxigraph_server,
+):
+    query_url, update_url = oxigraph_server
+    remote = open_store(query_url, update_url=update_url)
+    remote.load([source("one", FIRST, (G1,)), source("two", CHANGED.replace(b"g1", b"g2"), (G2,))])
+    from_g1 = f"SELECT ?s FROM <{G1}> WHERE {{ ?s ?p ?o }}"
+    assert [r["s"].value for r in remote.query(from_g1, default_graphs=[G2]).rows] == [
+        "http://ex.org/c"
+    ]
+    named_only = remote.query("SELECT ?s WHERE { ?s ?p ?o }", named_graphs=[G1]).rows
+    assert named_only == ()
+    default_only = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert remote.query(default_only, default_graphs=[G1]).rows == ()
+
+
+def test_virtuosos_answers_read_as_any_servers():
+    """Virtuoso 7.2 answers an ASK as one row of __ASK_RETVAL, and labels blank nodes in a
+    way N-Triples does not allow; the remote store reads both as what they mean."""
+    from scomm_kg.results import AskResult
+    from scomm_kg.store import EngineError, remote
+
+    def table(*values):
+        rows = [{"__ASK_RETVAL": value} for value in values]
+        head = {"head": {"vars": ["__ASK_RETVAL"]}, "results": {"bindings": rows}}
+        return remote._results(json.dumps(head).encode(), None)
+
+    integer = "http://www.w3.org/2001/XMLSchema#integer"
+    yes = {"type": "typed-literal", "datatype": integer, "value": "1"}
+    no = {"type": "typed-literal", "datatype": integer, "value": "0"}
+    assert remote._ask_from_solutions(table(yes)) == AskResult(True)
+    assert remote._ask_from_solutions(table(no)) == AskResult(False)
+    assert remote._ask_from_solutions(table()) == AskResult(False)
+    with pytest.raises(EngineError, match="not a boolean"):
+        remote._ask_from_solutions(table(yes, no))
+    node = {"type": "bnode", "value": "nodeID://b10007"}
+    other = {"type": "bnode", "value": "nodeID://b10008"}
+    document = {
+        "head": {"vars": ["a", "b"]},
+        "results": {"bindings": [{"a": node, "b": other}, {"a": node, "b": node}]},
+    }
+    first, second = remote._results(json.dumps(document).encode(), None).rows
+    assert first["a"] == second["a"] == second["b"] != first["b"]
 
 
 def test_a_remote_store_that_is_not_there_is_a_clear_error():

@@ -6,14 +6,15 @@ import hashlib
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
 
-from . import __version__, loader, resources, store, validate
+from . import __version__, atomic_files, loader, resources, store, validate
 from .settings import Settings
 from .store import GraphStore, Source
 
@@ -54,7 +55,7 @@ def _validation_stamp(settings: Settings, files: list[Path]) -> Path | None:
     digest = hashlib.sha256()
     digest.update(f"{__version__} pyshacl {pyshacl.__version__} {settings.base_iri}".encode())
     inputs = [*files, *resources.shape_files(), *resources.source_texts()]
-    inputs += resources.extra_source_texts(settings.sources)
+    inputs += resources.extra_source_texts(settings.source_folders)
     for path in sorted(inputs, key=str):
         digest.update(str(path).encode() + b"\0" + Path(path).read_bytes() + b"\0")
     return Path(settings.cache_dir).expanduser() / "validated" / digest.hexdigest()
@@ -111,16 +112,29 @@ def build_store(
     ``on_validation`` hears each step of the validation; ``on_load`` is told the sources about
     to be loaded and may return a progress callback (triples written).
     """
-    files = loader.default_files() + list(settings.data) if files is None else files
+    if files is None:
+        files = loader.default_files(settings.data_dir) + list(settings.data)
     target = open_store(settings)
-    stale = stale_sources(target, files, settings.base_iri)
-    if not stale:
-        return target
-    if check:
-        _validate(settings, files, stale, on_validation or (lambda step: None))
+    with curated_data_read(settings):
+        stale = stale_sources(target, files, settings.base_iri)
+        if not stale:
+            return target
+        if check:
+            _validate(settings, files, stale, on_validation or (lambda step: None))
     progress = on_load(stale) if on_load is not None else None
     target.load(stale, progress)
     return target
+
+
+@contextmanager
+def curated_data_read(settings: Settings) -> Iterator[None]:
+    """Read the curated data between commits: one a process died in is finished first."""
+    folder = resources.data_dir(settings.data_dir)
+    if atomic_files.needs_recovery(folder):
+        with atomic_files.locked(folder):
+            atomic_files.recover(folder)
+    with atomic_files.locked(folder, exclusive=False):
+        yield
 
 
 def _validate(settings: Settings, files: list[Path], stale: list[Source], tell) -> None:
@@ -155,7 +169,7 @@ def validate_held(settings: Settings, paths: list[Path], engine: str) -> validat
         if engine == "pyshacl":
             loaded = loader.load(files, settings.base_iri)
             return validate.validate(
-                loaded, settings.base_iri, extra_sources=settings.sources, engine=engine
+                loaded, settings.base_iri, extra_sources=settings.source_folders, engine=engine
             )
         return _validate_files(
             settings, files, [loader.read_source(f, settings.base_iri) for f in files]
@@ -172,6 +186,6 @@ def _validate_files(
     return validate.validate_store(
         scratch,
         settings.base_iri,
-        extra_sources=settings.sources,
+        extra_sources=settings.source_folders,
         files_describing=validate.files_describing_in(files, settings.base_iri),
     )

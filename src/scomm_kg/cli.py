@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__, build, canonical, export, loader, queries, synth, validate
+from . import __version__, build, canonical, curation, export, loader, queries, synth, validate
+from .curation import additions, sheets
+from .curation import input as curation_input
 from .namespaces import PREFIXES
 from .results import (
     GRAPH_FORMATS,
@@ -93,14 +95,15 @@ def validate_command(paths: tuple[Path, ...], output: str, engine: str, store: s
     conforms, 1 when any shape is violated, 2 when a file or the store cannot be read.
     """
     settings = _settings(store=store)
-    files = loader.default_files() + list(paths)
+    files = loader.default_files(settings.data_dir) + list(paths)
     _say_validation(build.ValidationStep("started", len(files)))
     started = time.perf_counter()
     try:
         if store is None:
-            loaded = loader.load(files, settings.base_iri)
+            with build.curated_data_read(settings):
+                loaded = loader.load(files, settings.base_iri)
             report = validate.validate(
-                loaded, settings.base_iri, extra_sources=settings.sources, engine=engine
+                loaded, settings.base_iri, extra_sources=settings.source_folders, engine=engine
             )
         else:
             report = build.validate_held(settings, list(paths), engine)
@@ -150,7 +153,7 @@ def load_command(paths: tuple[Path, ...], store: str, update_url: str | None) ->
     if "bar" in loading:
         loading["bar"].close()
     sources = loading.get("sources", [])
-    files = len(loader.default_files()) + len(settings.data)
+    files = len(loader.default_files(settings.data_dir)) + len(settings.data)
     if not sources:
         click.echo(f"{target_label(store)} holds all {files} files unchanged: nothing to load")
         return
@@ -311,6 +314,99 @@ def synth_command(triples: int, seed: int, out: Path) -> None:
         f"validate with: SCOMM_SOURCES={out / synth.SOURCES_DIR} scomm-kg validate "
         f"{summary.nquads}"
     )
+
+
+@main.command("add")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--graph",
+    default=None,
+    metavar="IRI",
+    help="The named graph that triples outside any named graph (all of a Turtle, N-Triples "
+    "or RDF/XML file) go into.",
+)
+@click.option(
+    "--format",
+    "rdf_format",
+    default=None,
+    metavar="FORMAT",
+    help="The file's format when its extension does not say it: turtle, n-triples, trig, "
+    "n-quads, json-ld or rdf/xml (or an extension: ttl, nt, trig, nq, jsonld, rdf).",
+)
+@click.option(
+    "--replace", is_flag=True, help="The file's graphs replace those graphs, not add to them."
+)
+@click.option("--dry-run", is_flag=True, help="Validate and say what would change; write nothing.")
+@store_option
+def add_command(
+    path: Path,
+    graph: str | None,
+    rdf_format: str | None,
+    replace: bool,
+    dry_run: bool,
+    store: str | None,
+) -> None:
+    """Add an RDF file (.ttl .trig .nt .nq .jsonld .rdf .owl) or a claim sheet (.csv) to the
+    curated data, through the SHACL gate.
+
+    The change is validated together with the graph; on any violation nothing changes and the
+    report says what and where (exit 1). Otherwise the data files are rewritten atomically, the
+    store (with --store) holds the new state, and the write is recorded in graph/audit.
+    """
+    settings = _settings(store=store)
+    data = path.read_bytes()
+    is_sheet = path.suffix.lower() == ".csv" and rdf_format is None  # docs/claim-sheets.md
+    quads = None
+    if not is_sheet:  # read before the store is built: a bad file is refused at once
+        try:
+            quads = curation_input.read_rdf_file(
+                path,
+                data,
+                settings.base_iri,
+                graph,
+                rdf_format=rdf_format,
+                max_bytes=settings.max_upload_bytes,
+                max_triples=settings.max_upload_triples,
+            )
+        except curation_input.InputRefused as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+    target = _store(settings)
+    sheet = None
+    try:
+        if is_sheet:
+            sheet = sheets.read_sheet(path, target, settings)
+            change = sheet.as_change(agent="cli")
+        else:
+            change = additions.change_adding(
+                target, quads, replace=replace, via="rdf-file", agent="cli", data=data
+            )
+        outcome = curation.apply(settings, target, change, dry_run=dry_run)
+    except (curation.WriteRefused, sheets.SheetError) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    except curation.Rejected as rejected:
+        click.echo(rejected.report.text(), err=True)
+        if sheet is not None:  # each result told back as the row and column it came from
+            click.echo("\n".join(sheet.explain(rejected.report.violations)), err=True)
+        click.echo(f"error: {path} breaks the shapes; nothing was changed", err=True)
+        sys.exit(1)
+    finally:
+        target.close()
+    _say_outcome(outcome)
+
+
+def _say_outcome(outcome: curation.Outcome) -> None:
+    if not outcome.changed:
+        click.echo("nothing to change: the graph holds all of it already")
+        return
+    verb = "would change" if outcome.dry_run else "changed"
+    for name in sorted({*outcome.added, *outcome.removed}):
+        click.echo(
+            f"{verb} <{name}>: +{outcome.added.get(name, 0)} -{outcome.removed.get(name, 0)} "
+            f"triples"
+        )
+    click.echo(f"{verb} files: {', '.join(outcome.files)}")
 
 
 @main.command("fmt")

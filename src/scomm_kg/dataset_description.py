@@ -115,7 +115,9 @@ def _describe(store: GraphStore, base_iri: str) -> list[ox.Triple]:
 
 def _construct(store: GraphStore, name: str, bindings) -> Iterable[ox.Triple]:
     query = queries.get(name, resources.queries_dir() / "dataset")
-    return store.query(query.text, bindings=bindings, prefixes=PREFIXES).triples
+    # Written in as VALUES on every store: pyoxigraph's substitution of ?dataset does not
+    # reach the BIND that names each class partition, which then went unwritten.
+    return store.query(query.text_with_values(bindings), prefixes=PREFIXES).triples
 
 
 def _declared(dataset: ox.NamedNode, base_iri: str) -> Iterable[ox.Triple]:

@@ -67,9 +67,9 @@ class LoadedData:
             return self.dataset.serialize(format="nquads", encoding="utf-8")
 
 
-def default_files() -> list[Path]:
-    """The shipped ontology and data."""
-    return resources.ontology_files() + resources.data_files()
+def default_files(data_dir: str | Path | None = None) -> list[Path]:
+    """The ontology and the curated data (the shipped data/, or the data_dir setting's)."""
+    return resources.ontology_files() + resources.data_files(data_dir)
 
 
 def load(paths: Iterable[Path] | None = None, base_iri: str = DEFAULT_BASE_IRI) -> LoadedData:
@@ -154,17 +154,27 @@ def _display_name(path: Path) -> str:
 def _rebaser(base_iri: str, iri_type=URIRef):
     """Map IRIs (of ``iri_type``: rdflib's URIRef, or pyoxigraph's NamedNode) under the
     canonical base to ``base_iri``; the ontology's IRIs never move."""
-    if base_iri == DEFAULT_BASE_IRI:
+    return _mover(DEFAULT_BASE_IRI, base_iri, iri_type)
+
+
+def canonical_rebaser(base_iri: str):
+    """The inverse for writing files: pyoxigraph IRIs under ``base_iri`` back under the
+    canonical base, in which the data files are written whatever base a deployment serves."""
+    return _mover(base_iri, DEFAULT_BASE_IRI, ox.NamedNode)
+
+
+def _mover(old_base: str, new_base: str, iri_type):
+    if old_base == new_base:
         return lambda term: term
-    if not base_iri.endswith("/"):
-        raise ValueError(f"the base IRI must end with '/': {base_iri!r}")
+    if not new_base.endswith("/"):
+        raise ValueError(f"the base IRI must end with '/': {new_base!r}")
     keep = str(ONTOLOGY_IRI)
 
     def rebase(term):
         if isinstance(term, iri_type):
             text = str(term) if iri_type is URIRef else term.value
-            if text.startswith(DEFAULT_BASE_IRI) and not text.startswith(keep):
-                return iri_type(base_iri + text[len(DEFAULT_BASE_IRI) :])
+            if text.startswith(old_base) and not text.startswith(keep):
+                return iri_type(new_base + text[len(old_base) :])
         return term
 
     return rebase

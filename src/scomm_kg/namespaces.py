@@ -30,11 +30,13 @@ class SCOMM(DefinedNamespace):
     OptOutAttempt: URIRef
     Program: URIRef
     ProgramLaunch: URIRef
+    GraphChange: URIRef
     Proposition: URIRef
     SourceGraph: URIRef
     State: URIRef
     Statement: URIRef
     Statistic: URIRef
+    Write: URIRef
     # object properties
     affirms: URIRef
     baselinePeriod: URIRef
@@ -44,6 +46,7 @@ class SCOMM(DefinedNamespace):
     datedRelativeTo: URIRef
     denies: URIRef
     evidence: URIRef
+    graphChange: URIRef
     measure: URIRef
     mechanism: URIRef
     period: URIRef
@@ -57,10 +60,15 @@ class SCOMM(DefinedNamespace):
     valueQualifier: URIRef
     # datatype and annotation properties
     aim: URIRef
+    changedGraph: URIRef
     earliestDate: URIRef
+    inputSha256: URIRef
     latestDate: URIRef
     statedValue: URIRef
     stancePolarity: URIRef
+    triplesAdded: URIRef
+    triplesRemoved: URIRef
+    writeChannel: URIRef
     # concept schemes and concepts
     ChangeDirections: URIRef
     Count: URIRef

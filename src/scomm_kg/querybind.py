@@ -91,7 +91,7 @@ def with_values(
     for scope in scopes:
         if scope.bound:
             block = "".join(
-                f" VALUES ?{name} {{ {term_syntax(bindings[name])} }}"
+                f" VALUES ?{name} {{ {_query_term(bindings[name])} }}"
                 for name in sorted(scope.bound)
             )
             at = tokens[scope.opening].start + len(tokens[scope.opening].text)
@@ -101,6 +101,18 @@ def with_values(
     for start, end, replacement in sorted(edits, reverse=True):
         text = text[:start] + replacement + text[end:]
     return text
+
+
+def _query_term(term: ox.NamedNode | ox.Literal) -> str:
+    """The term as a query writes it: as N-Triples does, with every other control character
+    as a \\u escape, which SPARQL reads as the character itself (Virtuoso ends a query's text
+    at a raw NUL)."""
+    return term_syntax(term).translate(_CONTROL_ESCAPES)
+
+
+_CONTROL_ESCAPES = {
+    code: f"\\u{code:04X}" for code in (*range(0x20), 0x7F) if code not in (9, 10, 13)
+}
 
 
 def _unprojected(tokens: list[Token], scopes: list[_Scope], unbound: frozenset[str]):

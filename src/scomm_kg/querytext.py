@@ -19,6 +19,8 @@ reading that went wrong anywhere else still reaches nothing.
 
 from __future__ import annotations
 
+import re
+
 from .sparql_tokens import Token, tokenize
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -37,6 +39,8 @@ UPDATE_OPERATIONS = (
 FORBIDDEN = {
     "SERVICE": "SERVICE is not allowed: this endpoint never calls other SPARQL services",
 }
+# An IRI's scheme and colon (RFC 3986, 3.1): an IRI with one is absolute.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Deeper nesting is no real query; it overflows parsers' stacks (a crash, not an answer).
 MAX_NESTING = 64
 
@@ -146,3 +150,55 @@ def names_dataset(sparql: str) -> bool:
     letters, so any bare word that starts with FROM counts.
     """
     return any(word.startswith("FROM") for word in keywords(sparql))
+
+
+def leading_bases(sparql: str) -> int:
+    """Where the query's leading BASE declarations end (0 when it starts otherwise): the text
+    before is only BASE declarations, comments and space."""
+    end = 0
+    tokens = tokenize(sparql)
+    for word, iri in zip(tokens[::2], tokens[1::2], strict=False):
+        if word.kind != "word" or word.text.upper() != "BASE" or iri.kind != "iri":
+            break
+        end = iri.start + len(iri.text)
+    return end
+
+
+def first_base_is_absolute(sparql: str) -> bool:
+    """Whether the query starts with a BASE declaration whose IRI has a scheme (RFC 3986), so
+    that no base from outside the query changes what it means."""
+    tokens = tokenize(sparql)
+    if len(tokens) < 2 or tokens[0].kind != "word" or tokens[0].text.upper() != "BASE":
+        return False
+    return tokens[1].kind == "iri" and _SCHEME.match(tokens[1].text[1:]) is not None
+
+
+def without_dataset_clauses(sparql: str) -> str:
+    """The query without its own FROM and FROM NAMED clauses, which a dataset given in the
+    protocol replaces (SPARQL 1.1 Protocol, 2.1.4).
+
+    A clause is the word FROM, NAMED perhaps, and an IRI or prefixed name, outside any group;
+    a query that spells one otherwise (the engine reads FROMNAMED too) is left as it is, for
+    the server to refuse or read.
+    """
+    tokens = tokenize(sparql)
+    cuts: list[tuple[int, int]] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == "word" and token.depth == 0 and token.text.upper() == "FROM":
+            after = index + 1
+            if after < len(tokens) and tokens[after].kind == "word":
+                if tokens[after].text.upper() != "NAMED":
+                    return sparql
+                after += 1
+            if after >= len(tokens) or tokens[after].kind not in ("iri", "pname"):
+                return sparql
+            end = tokens[after]
+            cuts.append((token.start, end.start + len(end.text)))
+            index = after + 1
+            continue
+        index += 1
+    for start, end in reversed(cuts):
+        sparql = sparql[:start] + sparql[end:]
+    return sparql

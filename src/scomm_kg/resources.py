@@ -32,12 +32,17 @@ def shape_files() -> list[Path]:
     return sorted((project_root() / "shapes").glob("*.ttl"))
 
 
-def data_files() -> list[Path]:
-    return sorted((project_root() / "data").rglob("*.trig"))
+def data_dir(configured: str | Path | None = None) -> Path:
+    """The folder of curated data: ``configured`` (the data_dir setting) or the project's."""
+    return Path(configured).expanduser() if configured else project_root() / "data"
 
 
-def source_texts() -> list[Path]:
-    return sorted((project_root() / "data" / "sources").glob("*.txt"))
+def data_files(folder: str | Path | None = None) -> list[Path]:
+    return sorted((data_dir(folder) / "graphs").glob("*.trig"))
+
+
+def source_texts(folder: str | Path | None = None) -> list[Path]:
+    return sorted((data_dir(folder) / "sources").glob("*.txt"))
 
 
 def extra_source_texts(folders) -> list[Path]:

@@ -53,6 +53,12 @@ class Settings:
         "when some triple sits in two graphs and the store holds at most 100,000 quads, view "
         "otherwise).",
     )
+    data_dir: str = _setting(
+        "",
+        "The folder of curated data (graphs/*.trig and sources/*.txt) that `scomm-kg add` and "
+        "HTTP writes rewrite; empty: the project's own data/ folder. Point it at a copy to "
+        "curate without touching the shipped data.",
+    )
     data: tuple[Path, ...] = _setting(
         (),
         "Extra RDF files loaded and validated with the shipped ontology and data "
@@ -136,6 +142,16 @@ class Settings:
     max_request_bytes: int = _setting(
         1_000_000, "Largest request body accepted; larger requests get 413."
     )
+    max_upload_bytes: int = _setting(
+        50_000_000,
+        "Largest RDF file or upload a write reads (scomm-kg add, the Graph Store Protocol); "
+        "a larger one is refused before it is parsed.",
+    )
+    max_upload_triples: int = _setting(
+        1_000_000,
+        "Most triples an RDF file or upload a write reads may hold; dense Turtle makes a "
+        "triple of every few bytes, each held in memory until the write is checked.",
+    )
     result_cache_mb: int = _setting(
         64,
         "MiB of finished answers each server process keeps, by data version, query, dataset, "
@@ -165,6 +181,12 @@ class Settings:
         "commands need not re-validate unchanged data; empty: always validate.",
     )
 
+    @property
+    def source_folders(self) -> tuple[Path, ...]:
+        """Folders of source texts beside the shipped ones: the curated data's, then extras."""
+        curated = (Path(self.data_dir).expanduser() / "sources",) if self.data_dir else ()
+        return (*curated, *self.sources)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then SCOMM_* variables, then ``overrides`` (None means 'not given')."""
@@ -184,6 +206,9 @@ class Settings:
             raise ValueError(f"base_iri must end with '/': {self.base_iri!r}")
         positive = ("port", "workers", "reserved_workers", "http_workers", "http_threads")
         for name in (*positive, "row_limit", "max_request_bytes"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        for name in ("max_upload_bytes", "max_upload_triples"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
         if self.public_url:

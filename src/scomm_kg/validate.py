@@ -139,7 +139,10 @@ def dataset_description(
         graph.add((DATASET_NODE, SD.namedGraph, described))
         graph.add((described, RDF.type, SD.NamedGraph))
         graph.add((described, SD.name, name))
-    for path in resources.source_texts() + resources.extra_source_texts(extra_sources):
+    # A text of the same name in a further folder wins: a copy of data/ being curated.
+    texts = {path.name: path for path in resources.source_texts()}
+    texts.update({path.name: path for path in resources.extra_source_texts(extra_sources)})
+    for path in texts.values():
         with open(path, encoding="utf-8", newline="") as handle:
             text = handle.read()
         graph.add((URIRef(f"{base_iri}source/{path.name}"), SCHEMA.text, Literal(text)))
@@ -295,19 +298,27 @@ class ValidationGraph:
         base_iri: str = DEFAULT_BASE_IRI,
         extra_sources: Iterable[Path] = (),
         files_describing: Callable[[Node], list[str]] | None = None,
+        union_default: bool = False,
     ) -> ValidationGraph:
+        """``union_default``: the source's default graph is the union of its named graphs
+        (a store's merged union), not triples of its own."""
         started = time.perf_counter()
         names = [
             URIRef(row["g"].value)
             for row in source.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         ]
-        default_size = len(list(source.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+        default_size = 0
+        if not union_default:
+            default = source.quads_for_pattern(None, None, None, ox.DefaultGraph())
+            default_size = sum(1 for _ in default)
         # Rust end to end: every graph written as N-Triples, read back into one default graph.
         merged = io.BytesIO()
-        for name in [ox.DefaultGraph(), *(ox.NamedNode(str(n)) for n in names)]:
+        graphs = [] if union_default else [ox.DefaultGraph()]
+        for name in [*graphs, *(ox.NamedNode(str(n)) for n in names)]:
             source.dump(merged, ox.RdfFormat.N_TRIPLES, from_graph=name)
         store = ox.Store()
         store.bulk_load(merged.getvalue(), ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+        _keep_blank_node_names(source, store, union_default)
         description = dataset_description(sorted(names), default_size, base_iri, extra_sources)
         blank_nodes: dict[str, Node] = {}
         fresh: dict[Node, object] = {}
@@ -324,6 +335,76 @@ class ValidationGraph:
         made = cls(store, files_describing or (lambda node: []), blank_nodes)
         made.timings["load"] = time.perf_counter() - started
         return made
+
+    def change(
+        self,
+        added: Iterable[ox.Triple],
+        removed: Iterable[ox.Triple],
+        graphs_added: Iterable[str] = (),
+        graphs_dropped: Iterable[str] = (),
+        texts: dict[str, str] | None = None,
+        base_iri: str = DEFAULT_BASE_IRI,
+    ) -> Callable[[], None]:
+        """Apply a write to the merged graph, as dataset_description would describe it after;
+        returns the function that undoes exactly that (for a write the gate refuses).
+
+        ``removed`` holds only triples that no graph holds any longer after the write; the
+        named graphs and source texts (file name → text) change the description.
+        """
+        default = ox.DefaultGraph()
+        dataset = ox.NamedNode(str(DATASET_NODE))
+        named_graph = ox.NamedNode(str(SD.namedGraph))
+        name_of = ox.NamedNode(str(SD.name))
+        text_of = ox.NamedNode(str(SCHEMA.text))
+        inserted: list[ox.Quad] = []
+        deleted: list[ox.Quad] = []
+
+        def insert(quad: ox.Quad) -> None:
+            if quad not in self.store:
+                self.store.add(quad)
+                inserted.append(quad)
+
+        def delete(quad: ox.Quad) -> None:
+            if quad in self.store:
+                self.store.remove(quad)
+                deleted.append(quad)
+
+        for triple in removed:
+            delete(ox.Quad(*triple, default))
+        for triple in added:
+            insert(ox.Quad(*triple, default))
+        for graph in graphs_dropped:
+            for quad in list(self.store.quads_for_pattern(None, name_of, ox.NamedNode(graph))):
+                for described in list(self.store.quads_for_pattern(quad.subject, None, None)):
+                    delete(described)
+                delete(ox.Quad(dataset, named_graph, quad.subject, default))
+        for graph in graphs_added:
+            if next(self.store.quads_for_pattern(None, name_of, ox.NamedNode(graph)), None):
+                continue
+            described = ox.BlankNode()
+            insert(ox.Quad(dataset, named_graph, described, default))
+            insert(
+                ox.Quad(
+                    described,
+                    ox.NamedNode(str(RDF.type)),
+                    ox.NamedNode(str(SD.NamedGraph)),
+                    default,
+                )
+            )
+            insert(ox.Quad(described, name_of, ox.NamedNode(graph), default))
+        for name, text in (texts or {}).items():
+            source = ox.NamedNode(f"{base_iri}source/{name}")
+            for quad in list(self.store.quads_for_pattern(source, text_of, None, default)):
+                delete(quad)
+            insert(ox.Quad(source, text_of, ox.Literal(text), default))
+
+        def undo() -> None:
+            for quad in inserted:
+                self.store.remove(quad)
+            for quad in deleted:
+                self.store.add(quad)
+
+        return undo
 
     def validate(
         self, shapes: Graph | None = None, nodes: list[URIRef] | None = None
@@ -391,6 +472,29 @@ class ValidationGraph:
         if isinstance(term, BNode):
             return self.blank_nodes.get(str(term), term)
         return term
+
+
+# The triples that name a blank node, in the named graphs (GRAPH) or the default graph.
+_BLANK_IN_NAMED = (
+    "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) } }"
+)
+_BLANK_IN_DEFAULT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }"
+
+
+def _keep_blank_node_names(source: ox.Store, store: ox.Store, union_default: bool) -> None:
+    """Give ``store`` the blank nodes of ``source`` under their own names.
+
+    A dump read back names every blank node afresh. A write that rewrites a graph names the
+    source store's blank nodes (the whole new content of the graph, as that store holds it), so
+    the validation graph it is applied to must hold them under those names: otherwise the
+    graph's periods and passages would each gain a second, bare copy of their blank nodes. Only
+    the triples that name a blank node are copied again, from Python; the rest stays Rust's.
+    """
+    store.update("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }")
+    default = ox.DefaultGraph()
+    queries = [_BLANK_IN_NAMED] if union_default else [_BLANK_IN_NAMED, _BLANK_IN_DEFAULT]
+    for query in queries:
+        store.extend(ox.Quad(row[0], row[1], row[2], default) for row in source.query(query))
 
 
 def _compiled(shapes: Graph | None) -> tuple[Graph, shacl_sparql.CompiledShapes]:

@@ -133,6 +133,15 @@ class Source:
     graphs: tuple[str, ...]
     triples: int
 
+    @classmethod
+    def withdrawn(cls, name: str) -> Source:
+        """A source taken away (its file deleted): loading it empties the graphs it filled."""
+        return cls(name, "", b"", (), 0)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return not self.sha256
+
 
 @dataclass(frozen=True)
 class LoadSummary:
@@ -213,6 +222,22 @@ def graphs_replaced(sources: Sequence[Source], held: Mapping[str, HeldSource]) -
         if source.name in held:
             replaced.update(held[source.name].graphs)
     return replaced
+
+
+def held_after(held: Mapping[str, HeldSource], sources: Sequence[Source]) -> dict[str, HeldSource]:
+    """What a store holds once ``sources`` are loaded: withdrawn ones are gone."""
+    after = {**held, **{source.name: HeldSource.of(source) for source in sources}}
+    return {name: kept for name, kept in after.items() if kept.sha256}
+
+
+def check_named(sources: Sequence[Source], store_kind: str) -> None:
+    """ValueError for a source with triples outside any named graph (a store of named graphs)."""
+    for source in sources:
+        if not source.graphs and not source.is_withdrawn:
+            raise ValueError(
+                f"{source.name}: triples outside any named graph have no source; {store_kind} "
+                f"keeps named graphs only"
+            )
 
 
 class StoreUnavailable(Exception):
@@ -298,6 +323,21 @@ class GraphStore(ABC):
     def runs_queries_remotely(self) -> bool:
         """Whether queries are evaluated by another server (not in a forked worker here)."""
         return False
+
+    def graph_quads(self, graph: str) -> list[ox.Quad]:
+        """The quads of one named graph (none when the store holds nothing in it)."""
+        name = graph_name(graph)
+        result = self.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"g": name}
+        )
+        return [ox.Quad(t.subject, t.predicate, t.object, name) for t in result.triples]
+
+    def engine(self) -> ox.Store:
+        """The dataset in a pyoxigraph Store, for reading only (validation): the engine itself
+        where the store is embedded, a copy of the named graphs elsewhere."""
+        copy = ox.Store()
+        copy.bulk_load(self.dump("nquads"), format=ox.RdfFormat.N_QUADS)
+        return copy
 
     @abstractmethod
     def graph_sizes(self) -> dict[str, int]:

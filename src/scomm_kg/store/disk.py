@@ -29,7 +29,9 @@ from . import (
     LoadSummary,
     Source,
     StoreUnavailable,
+    check_named,
     graphs_replaced,
+    held_after,
     held_from_json,
     held_to_json,
 )
@@ -109,12 +111,7 @@ class DiskStore(EmbeddedStore):
     def load(
         self, sources: Sequence[Source], progress: Callable[[int], None] | None = None
     ) -> LoadSummary:
-        for source in sources:
-            if not source.graphs:
-                raise ValueError(
-                    f"{source.name}: triples outside any named graph have no source; an "
-                    f"on-disk store keeps named graphs only"
-                )
+        check_named(sources, "an on-disk store")
         started = time.perf_counter()
 
         replaced = graphs_replaced(sources, self._held)
@@ -126,7 +123,7 @@ class DiskStore(EmbeddedStore):
                 bulk_load(writer, source.nquads, progress)
 
         self._write([source.name for source in sources], write)
-        self._held.update({source.name: HeldSource.of(source) for source in sources})
+        self._held = held_after(self._held, sources)
         self._version = DataVersion.of_sources(self.held_sources())
         self._save_manifest()
         return LoadSummary.of(sources, time.perf_counter() - started)

@@ -72,6 +72,12 @@ class EmbeddedStore(GraphStore):
         except (OSError, RuntimeError, ValueError, TypeError) as error:
             raise EngineError(str(error)) from error
 
+    def graph_quads(self, graph: str) -> list[ox.Quad]:
+        return list(self._engine.quads_for_pattern(None, None, None, graph_name(graph)))
+
+    def engine(self) -> ox.Store:
+        return self._engine
+
     def graph_sizes(self) -> dict[str, int]:
         answer = self._engine.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"

@@ -37,7 +37,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from .. import parse_errors, querybind, querytext
-from ..results import QueryResult, SelectResult
+from ..results import AskResult, QueryResult, SelectResult
 from . import (
     DataVersion,
     EngineError,
@@ -47,8 +47,10 @@ from . import (
     QuerySyntaxError,
     Source,
     StoreUnavailable,
+    check_named,
     graph_name,
     graphs_replaced,
+    held_after,
     held_from_json,
     held_to_json,
 )
@@ -60,6 +62,9 @@ REMOTE_UNIONS = ("dataset", "server")
 MANIFEST_GRAPH = "urn:scomm-kg:manifest"
 MANIFEST_PROPERTY = "urn:scomm-kg:manifest-json"
 MANIFEST_FORMAT = 1
+# A graph the project never writes, so empty: the part of a dataset given in part that the
+# protocol leaves empty (see _query).
+EMPTY_GRAPH = "urn:scomm-kg:no-graph"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 # Quads per INSERT request; a graph's blank nodes never span two requests (see _insert).
@@ -142,14 +147,20 @@ class RemoteStore(GraphStore):
         default_graphs, named_graphs = dataset
         for graph in (*(default_graphs or ()), *(named_graphs or ())):
             graph_name(graph)
+        given = default_graphs is not None or named_graphs is not None
+        if given and querytext.names_dataset(sparql):
+            sparql = querytext.without_dataset_clauses(sparql)
         text = _with_prologue(sparql, prefixes, base_iri)
         if bindings:
             text = querybind.with_values(text, bindings)
         form = querytext.query_form(sparql)
         fields: list[tuple[str, str]] = [("query", text)]
-        if default_graphs is not None or named_graphs is not None:
-            fields += [("default-graph-uri", g) for g in default_graphs or ()]
-            fields += [("named-graph-uri", g) for g in named_graphs or ()]
+        if given:
+            # A dataset given in part is empty in the other part (SPARQL 1.1 Protocol); a
+            # server that reads a missing list as "every graph" (Virtuoso) is given a graph
+            # that holds nothing instead.
+            fields += [("default-graph-uri", g) for g in default_graphs or (EMPTY_GRAPH,)]
+            fields += [("named-graph-uri", g) for g in named_graphs or (EMPTY_GRAPH,)]
         elif self.union == "dataset" and not querytext.names_dataset(sparql):
             ours = self.graphs()
             fields += [("default-graph-uri", g) for g in ours]
@@ -165,12 +176,13 @@ class RemoteStore(GraphStore):
         try:
             if accept == NTRIPLES:
                 quads = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
-                answer = (quad.triple for quad in quads)
+                result = _collect((quad.triple for quad in quads), row_limit)
             else:
-                answer = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-            result = _collect(answer, row_limit)
+                result = _results(response.content, row_limit)
         except (SyntaxError, ValueError) as error:
             raise EngineError(f"the SPARQL server's answer does not parse: {error}") from error
+        if form == "ASK" and isinstance(result, SelectResult):
+            return _ask_from_solutions(result)
         return _canonical_booleans(result)
 
     def graph_sizes(self) -> dict[str, int]:
@@ -204,17 +216,12 @@ class RemoteStore(GraphStore):
         self, sources: Sequence[Source], progress: Callable[[int], None] | None = None
     ) -> LoadSummary:
         started = time.perf_counter()
-        for source in sources:
-            if not source.graphs:
-                raise ValueError(
-                    f"{source.name}: triples outside any named graph have no source; a remote "
-                    f"store keeps named graphs only"
-                )
+        check_named(sources, "a remote store")
         replaced = graphs_replaced(sources, self._held)
         self._update(" ;\n".join(f"DROP SILENT GRAPH {_iri(g)}" for g in sorted(replaced)))
         for source in sources:
             self._insert(source.nquads, progress)
-        self._held.update({source.name: HeldSource.of(source) for source in sources})
+        self._held = held_after(self._held, sources)
         self._version = DataVersion.of_sources(self.held_sources())
         self._write_manifest()
         return LoadSummary.of(sources, time.perf_counter() - started)
@@ -313,6 +320,7 @@ class RemoteStore(GraphStore):
 
 
 _XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _BOOLEAN_FORMS = {"1": "true", "0": "false"}
 
 
@@ -330,6 +338,54 @@ def _canonical(term):
         if form is not None:
             return ox.Literal(form, datatype=_XSD_BOOLEAN)
     return term
+
+
+def _results(content: bytes, row_limit: int | None) -> QueryResult:
+    """A JSON results document read; one whose blank node labels are no N-Triples labels
+    (Virtuoso writes ``nodeID://b10007``) is read with each label replaced by one that is, the
+    same label by the same one, which is all a label means within one answer."""
+    try:
+        answer = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
+        return _collect(answer, row_limit)
+    except SyntaxError:
+        relabelled = _relabel_blank_nodes(content)
+        if relabelled is None:
+            raise
+    answer = ox.parse_query_results(relabelled, format=ox.QueryResultsFormat.JSON)
+    return _collect(answer, row_limit)
+
+
+def _relabel_blank_nodes(content: bytes) -> bytes | None:
+    """The document with its blank nodes labelled b0, b1, …; None if it has none to relabel."""
+    try:
+        document = json.loads(content)
+        rows = document["results"]["bindings"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    labels: dict[str, str] = {}
+    for row in rows:
+        for term in row.values():
+            if isinstance(term, dict) and term.get("type") == "bnode":
+                term["value"] = labels.setdefault(str(term.get("value")), f"b{len(labels)}")
+    if not labels:
+        return None
+    return json.dumps(document).encode("utf-8")
+
+
+def _ask_from_solutions(result: SelectResult) -> AskResult:
+    """An ASK answered as solutions, as Virtuoso 7.2 answers it in JSON and XML: one variable,
+    and one row whose value is true (1) or false (0), or no row for false."""
+    if len(result.variables) != 1 or len(result.rows) > 1:
+        raise EngineError("the SPARQL server answered an ASK with a table, not a boolean")
+    values = [_canonical(term) for row in result.rows for term in row.values()]
+    if not values:
+        return AskResult(False)
+    value = values[0]
+    if isinstance(value, ox.Literal) and value.datatype == _XSD_INTEGER:
+        return AskResult(int(value.value) != 0)
+    if isinstance(value, ox.Literal) and value.datatype == _XSD_BOOLEAN:
+        return AskResult(value.value == "true")
+    raise EngineError(f"the SPARQL server answered an ASK with {value}, not a boolean")
 
 
 def _syntax_error(sparql: str, prefixes: Mapping[str, str], reason: str) -> QuerySyntaxError:
@@ -362,11 +418,19 @@ def _iri(iri: str) -> str:
 def _with_prologue(sparql: str, prefixes: Mapping[str, str], base_iri: str | None) -> str:
     """The query with the service's prefixes (and base) declared before its own prologue.
 
-    A PREFIX of the query's own, declared after, wins, as it does in the embedded engine.
+    A PREFIX of the query's own, declared after, wins, as it does in the embedded engine. The
+    query's own leading BASE declarations go before the service's prefixes, whose IRIs are
+    absolute, so that nothing changes but the order: Virtuoso 7.2 refuses a BASE after a
+    PREFIX, and a second BASE, which SPARQL allows. So the service's base is left out when the
+    query's own first base is absolute, which makes the service's irrelevant.
     """
-    lines = [f"BASE {_iri(base_iri)}"] if base_iri else []
+    bases_end = querytext.leading_bases(sparql)
+    own_base_absolute = bases_end and querytext.first_base_is_absolute(sparql)
+    lines = [f"BASE {_iri(base_iri)}"] if base_iri and not own_base_absolute else []
+    if bases_end:
+        lines.append(sparql[:bases_end])
     lines += [f"PREFIX {name}: {_iri(iri)}" for name, iri in prefixes.items()]
-    return "\n".join([*lines, sparql])
+    return "\n".join([*lines, sparql[bases_end:]])
 
 
 def _reason(response: requests.Response) -> str:
