@@ -507,14 +507,9 @@ class QueryEndpoint(Endpoint):
 def canned_text(name: str, params: Mapping[str, str]) -> str:
     """A canned query's text for a server that knows neither its prefixes nor its parameters:
     the prefixes spelled out and the bindings as one VALUES row (as the remote store sends it)."""
-    from scomm_kg import querytext
-
     query = queries.get(name)
     bindings = queries.bind(query, params, DEFAULT_BASE_IRI)
-    text = prefixed(query.text)
-    if bindings:
-        text = querytext.with_values(text, {k: str(v) for k, v in bindings.items()})
-    return text
+    return prefixed(query.text_with_values(bindings))
 
 
 def cell_seconds(single: float, concurrency: int, least: float, most: float) -> float:
