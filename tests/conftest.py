@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
-from scomm_kg import build, loader
+from scomm_kg import build, loader, resources
 from scomm_kg.settings import Settings
 
 # needs_shared: the marker for tests that need ../shared; pytester: to test that marker;
 # browser_tools: a real server, Debian's Chromium and a tab, for the browser tests.
 pytest_plugins = ["needs_shared", "pytester", "browser_tools"]
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A copy of the shipped data to curate, named by SCOMM_DATA_DIR."""
+    folder = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), folder)
+    monkeypatch.setenv("SCOMM_DATA_DIR", str(folder))
+    monkeypatch.setenv("SCOMM_CACHE_DIR", "")
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,8 @@
 """Small helpers the tests share."""
 
+import hashlib
+from pathlib import Path
+
 from scomm_kg.store import MemoryStore
 
 BASE = "https://w3id.org/scomm-kg/"
@@ -20,3 +23,12 @@ class CountingStore(MemoryStore):
     def _query(self, *args):
         self.calls += 1
         return super()._query(*args)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` but its hidden ones (the lock, the counter)."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }

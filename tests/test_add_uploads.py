@@ -4,17 +4,17 @@ refused with its reason, leaving every data file and the on-disk store exactly a
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from scomm_kg import build, resources
+from scomm_kg import build
 from scomm_kg.cli import main
 from scomm_kg.settings import Settings
+
+from helpers import snapshot
 
 BASE = "https://w3id.org/scomm-kg/"
 READING_LIST = f"{BASE}graph/curators-reading-list"
@@ -78,24 +78,6 @@ REFUSED = [
     ),
     ("note.n3", NOTE_TURTLE.encode(), True, ".jsonld"),
 ]
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """A copy of the shipped data to curate, named by SCOMM_DATA_DIR."""
-    folder = tmp_path / "data"
-    shutil.copytree(resources.data_dir(), folder)
-    monkeypatch.setenv("SCOMM_DATA_DIR", str(folder))
-    monkeypatch.setenv("SCOMM_CACHE_DIR", "")
-    return folder
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    }
 
 
 def add(*args):

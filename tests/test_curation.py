@@ -4,38 +4,21 @@ in the audit trail; anything refused leaves the data files and the store as they
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from scomm_kg import build, curation, resources
+from scomm_kg import build, curation
 from scomm_kg.cli import main
 from scomm_kg.curation import additions
 from scomm_kg.settings import Settings
 
+from helpers import snapshot
+
 FIXTURES = Path(__file__).parent / "fixtures" / "curation"
 BASE = "https://w3id.org/scomm-kg/"
 READING_LIST = f"{BASE}graph/curators-reading-list"
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """A copy of the shipped data to curate, named by SCOMM_DATA_DIR."""
-    folder = tmp_path / "data"
-    shutil.copytree(resources.data_dir(), folder)
-    monkeypatch.setenv("SCOMM_DATA_DIR", str(folder))
-    monkeypatch.setenv("SCOMM_CACHE_DIR", "")
-    return folder
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    }
 
 
 def add(*args):

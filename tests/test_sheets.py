@@ -28,6 +28,8 @@ from scomm_kg.settings import Settings
 from scomm_kg.store import open_store
 from scomm_kg.web import create_app
 
+from helpers import snapshot
+
 FIXTURES = resources.project_root() / "tests" / "fixtures" / "sheets"
 LETTER_SHEET = FIXTURES / "fictional-napolitano-letter.csv"
 LETTER_TEXT = FIXTURES / "fictional-napolitano-letter.txt"
@@ -541,24 +543,6 @@ def test_shipped_sources_are_untouched_by_reading_a_sheet(store, settings):
 
 
 # --- End to end: `scomm-kg add SHEET.csv`, then `scomm-kg query` ----------------------------
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """A copy of the shipped data to curate, named by SCOMM_DATA_DIR."""
-    folder = tmp_path / "data"
-    shutil.copytree(resources.data_dir(), folder)
-    monkeypatch.setenv("SCOMM_DATA_DIR", str(folder))
-    monkeypatch.setenv("SCOMM_CACHE_DIR", "")
-    return folder
-
-
-def snapshot(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not path.name.startswith(".")
-    }
 
 
 def cli(*args) -> Result:
