@@ -191,3 +191,34 @@ def test_the_w3c_update_tests_pass_with_a_token_on_a_throw_away_store(tmp_path):
         refusal = results[name]["exchanges"][0]["response"]
         assert refusal["status"] == 422
         assert "scommsh:DocumentShape" in refusal["body"]
+
+
+def test_a_running_server_serves_what_a_curator_adds_from_the_command_line(tmp_path):
+    """A curator runs `scomm-kg add` beside a running (read-only) server and asks it at once."""
+    folder = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), folder)
+    graph = f"{BASE}graph/command-line-note"
+    note = tmp_path / "note.trig"
+    note.write_text(
+        f"PREFIX prov: <http://www.w3.org/ns/prov#>\n"
+        f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        f'<{graph}> {{ <{BASE}id/note/command-line> a prov:Entity ; rdfs:label "A note"@en . }}\n'
+    )
+    ask = {"query": f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"}
+    settings = {"data_dir": folder, "cache_dir": "", "client_query_seconds": 0}
+    with LiveServer(query_timeout=10.0, settings=settings) as live:
+        assert "false" in requests.get(live.url + "/sparql", params=ask, timeout=30).text
+        env = {**os.environ, "SCOMM_DATA_DIR": str(folder), "SCOMM_CACHE_DIR": ""}
+        added = subprocess.run(
+            [sys.executable, "-c", "from scomm_kg.cli import main; main()", "add", str(note)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert added.returncode == 0, added.stderr
+        time.sleep(1.1)  # the server looks at the data folder at most once a second
+        answers = {
+            requests.get(live.url + "/sparql", params=ask, timeout=30).text for _ in range(6)
+        }
+        assert all("true" in answer for answer in answers), answers

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from functools import partial
 
 import pyoxigraph as ox
@@ -41,6 +42,11 @@ bp = Blueprint("writes", __name__)
 
 _lock = threading.Lock()
 
+# How often a request looks whether another process (scomm-kg add) committed to the data
+# folder: one small file read, at most once a second per front process.
+CATCH_UP_SECONDS = 1.0
+_looked_at = [float("-inf")]
+
 
 class WriteRejected(Exception):
     """The gate refused the change: the validation report says what and where."""
@@ -52,6 +58,23 @@ class WriteRejected(Exception):
 
 class DefaultGraphReadOnly(Exception):
     """A write to the Graph Store's default graph, the union of the named graphs."""
+
+
+@bp.before_app_request
+def catch_up_with_other_writers() -> None:
+    """Serve what a curator committed from the command line (scomm-kg add) at once, not at
+    the next restart: the front's store and the query workers read the files it changed.
+    Only an embedded in-memory store served by one front process: a disk or remote store is
+    written by the command itself, and several fronts would each swap on their own."""
+    settings = context.settings()
+    if settings.store != "memory" or settings.http_workers != 1:
+        return
+    now = time.monotonic()
+    if now - _looked_at[0] < CATCH_UP_SECONDS:
+        return
+    _looked_at[0] = now
+    with _lock:
+        _current_store(settings)
 
 
 # --- SPARQL Update ----------------------------------------------------------------------
