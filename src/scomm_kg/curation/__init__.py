@@ -77,10 +77,15 @@ def _catch_up(settings: Settings, store: GraphStore) -> bool:
     """Load what the data files hold and ``store`` does not (the caller holds the lock)."""
     folder = resources.data_dir(settings.data_dir)
     generation = atomic_files.generation(folder)
+    prefix = loader.source_name(folder / files.GRAPHS) + "/"
+    if not any(name.startswith(prefix) for name in store.held()):
+        # A store not loaded from this folder's files (a dataset given whole): not ours to
+        # bring up to them.
+        _seen[store] = generation
+        return False
     paths = resources.data_files(settings.data_dir)
     stale = build.stale_sources(store, paths, settings.base_iri)
     names = {loader.source_name(path) for path in paths}
-    prefix = loader.source_name(folder / files.GRAPHS) + "/"
     gone = [
         Source.withdrawn(name)
         for name in store.held()
@@ -159,14 +164,12 @@ def apply(
         if not report.conforms:
             undo()
             raise Rejected(report)
-        outcome_files = {
-            files.graph_file(data_dir, name, base): (
-                None if not quads else files.trig_bytes(quads, base)
-            )
-            for name, quads in new.items()
+        # Rendered only for a commit: a dry run (and the gate's figure) need not pay for it.
+        contents = {files.graph_file(data_dir, name, base): quads for name, quads in new.items()}
+        texts_by_path = {
+            files.source_file(data_dir, name): text for name, text in change.source_texts.items()
         }
-        for name, text in change.source_texts.items():
-            outcome_files[files.source_file(data_dir, name)] = text
+        outcome_files = {**contents, **texts_by_path}
         summary = Outcome(
             {name: a for name, (a, _) in counts.items() if a},
             {name: r for name, (_, r) in counts.items() if r},
@@ -177,6 +180,13 @@ def apply(
         if dry_run:
             undo()
             return summary
+        outcome_files = {
+            **{
+                path: files.trig_bytes(quads, base) if quads else None
+                for path, quads in contents.items()
+            },
+            **texts_by_path,
+        }
         try:
             atomic_files.replace(data_dir, outcome_files)
             store.load(
