@@ -386,3 +386,24 @@ def test_a_source_read_under_another_base_holds_the_iris_the_loader_gives():
     assert {i for i in iris if "://" in i} == expected
     assert any(i.startswith(base + "id/") for i in iris)
     assert "https://w3id.org/scomm-kg/ontology" in iris, "the ontology's IRI never moves"
+
+
+def test_a_blank_node_two_load_slices_mention_stays_one_node(embedded, monkeypatch):
+    """A national graph loads in slices; a passage's selector must stay its selector."""
+    from scomm_kg.store import embedded as engine_module
+
+    nquads = (
+        b'_:selector <http://ex.org/exact> "the words" <http://ex.org/g1> .\n'
+        + b"".join(
+            f'<http://ex.org/filler{i}> <http://ex.org/p> "{i}" <http://ex.org/g1> .\n'.encode()
+            for i in range(50)
+        )
+        + b"<http://ex.org/passage> <http://ex.org/selector> _:selector <http://ex.org/g1> .\n"
+    )
+    monkeypatch.setattr(engine_module, "LOAD_SLICE_BYTES", 200)
+    embedded.load([source("one", nquads, (G1,))])
+    answer = embedded.query(
+        "ASK { GRAPH ?g { <http://ex.org/passage> <http://ex.org/selector> ?s . "
+        '?s <http://ex.org/exact> "the words" } }'
+    )
+    assert answer.value is True

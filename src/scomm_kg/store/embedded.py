@@ -119,14 +119,15 @@ def hold_union(engine: ox.Store, union: str) -> bool:
 def bulk_load(engine: ox.Store, nquads: bytes, progress=None) -> None:
     """Load N-Quads into ``engine`` in slices, telling ``progress`` the triples of each.
 
-    N-Quads is line-based, so slices cut at line ends are each valid; blank node labels are
-    kept as written, so a node that two slices mention stays one node.
+    N-Quads is line-based, so slices cut at line ends are each valid. Each slice is parsed
+    with its blank node labels kept and added as quads: the engine's own bulk_load gives the
+    blank nodes of each call new names, which split a node two slices mention into two.
     """
     start = 0
     while start < len(nquads):
         end = nquads.find(b"\n", start + LOAD_SLICE_BYTES) + 1 or len(nquads)
         piece = nquads[start:end]
-        engine.bulk_load(piece, format=ox.RdfFormat.N_QUADS)
+        engine.bulk_extend(ox.parse(piece, format=ox.RdfFormat.N_QUADS))
         if progress is not None:
             progress(piece.count(b"\n"))
         start = end
