@@ -25,46 +25,13 @@ from scomm_kg.settings import Settings
 from scomm_kg.store import open_store
 from sparql_servers import REQUIRE, SparqlServer, oxigraph_server, require, virtuoso_server
 
-OPT_OUT = "id/proposition/local-jurisdictions-can-opt-out"
-# Each canned query with values that give rows: each parameter given and each optional one
-# left out at least once.
-CASES = [
-    ("contradictions", {}),
-    ("contradictions", {"proposition": OPT_OUT}),
-    ("document-supports", {"document": "id/document/secure-communities-backgrounder"}),
-    (
-        "document-supports",
-        {"document": "id/document/los-angeles-times-report-on-napolitano-letter"},
-    ),
-    ("opt-out-attempts", {}),
-    ("opt-out-attempts", {"jurisdiction": "id/place/boston-ma"}),
-    ("opt-out-attempts", {"state": "id/place/virginia"}),
-    ("opt-out-attempts", {"state": "id/place/california"}),
-    ("opt-out-attempts-before-denial", {}),
-    ("opt-out-attempts-before-denial", {"proposition": OPT_OUT}),
-    ("search", {"text": "San Franciscio"}),
-    ("search", {"text": "dhs"}),
-    ("sources", {}),
-    ("statements-by-speaker", {"speaker": "id/person/janet-napolitano"}),
-    ("statements-by-speaker", {"speaker": "id/organization/ice"}),
-    ("statements-from-organization", {"organization": "id/organization/dhs"}),
-    ("statements-on-topic", {}),
-    ("statements-on-topic", {"proposition": OPT_OUT}),
-    ("statistics", {}),
-    ("statistics", {"measure": "id/concept/criminal-removals"}),
-    ("timeline", {}),
-    ("timeline", {"from": "2010-09-15"}),
-    ("timeline", {"from": "2011-05"}),
-    ("facts-stated-by-several-sources", {}),
-    (
-        "facts-stated-by-several-sources",
-        {"fact": "id/statement/napolitano-2010-09-jurisdictions-can-opt-out"},
-    ),
-]
+from helpers import CANNED_CASES, OPT_OUT, case_id
+
+CASES = CANNED_CASES
 LETTER_SHEET = (
     resources.project_root() / "tests" / "fixtures" / "sheets" / ("fictional-napolitano-letter.csv")
 )
-CASE_IDS = [f"{name}({','.join(f'{k}={v}' for k, v in params.items())})" for name, params in CASES]
+CASE_IDS = [case_id(name, params) for name, params in CASES]
 XSD_INTEGER = ox.NamedNode(PREFIXES["xsd"] + "integer")
 XSD_BOOLEAN = ox.NamedNode(PREFIXES["xsd"] + "boolean")
 
