@@ -389,7 +389,7 @@ def test_a_source_read_under_another_base_holds_the_iris_the_loader_gives():
 
 
 def test_a_blank_node_two_load_slices_mention_stays_one_node(embedded, monkeypatch):
-    """A national graph loads in slices; a passage's selector must stay its selector."""
+    """A national graph loads in batches; a passage's selector must stay its selector."""
     from scomm_kg.store import embedded as engine_module
 
     nquads = (
@@ -400,7 +400,7 @@ def test_a_blank_node_two_load_slices_mention_stays_one_node(embedded, monkeypat
         )
         + b"<http://ex.org/passage> <http://ex.org/selector> _:selector <http://ex.org/g1> .\n"
     )
-    monkeypatch.setattr(engine_module, "LOAD_SLICE_BYTES", 200)
+    monkeypatch.setattr(engine_module, "LOAD_BATCH_QUADS", 5)
     embedded.load([source("one", nquads, (G1,))])
     answer = embedded.query(
         "ASK { GRAPH ?g { <http://ex.org/passage> <http://ex.org/selector> ?s . "

@@ -19,6 +19,8 @@ matches twice. So the store holds the union in one of two ways, the ``union`` se
 
 from __future__ import annotations
 
+from itertools import islice
+
 import pyoxigraph as ox
 
 from .. import parse_errors, querytext
@@ -29,9 +31,9 @@ UNION_MODES = ("auto", "merged", "view")
 _MATERIALIZE_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 AUTO_MERGE_LIMIT = 100_000
 _SHARED_TRIPLE = "ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(?a != ?b) }"
-# Progress is reported after each slice of about this many bytes of N-Quads: fewer, larger
-# slices load faster (pyoxigraph writes sorted files per call), more show more progress.
-LOAD_SLICE_BYTES = 64 * 1024 * 1024
+# Progress is reported after each batch of this many quads (about 64 MiB of N-Quads): fewer,
+# larger batches load faster (pyoxigraph writes sorted files per call), more show more progress.
+LOAD_BATCH_QUADS = 500_000
 
 
 def check_union_mode(union: str) -> str:
@@ -117,20 +119,18 @@ def hold_union(engine: ox.Store, union: str) -> bool:
 
 
 def bulk_load(engine: ox.Store, nquads: bytes, progress=None) -> None:
-    """Load N-Quads into ``engine`` in slices, telling ``progress`` the triples of each.
+    """Load N-Quads into ``engine`` in batches, telling ``progress`` the triples of each.
 
-    N-Quads is line-based, so slices cut at line ends are each valid. Each slice is parsed
-    with its blank node labels kept and added as quads: the engine's own bulk_load gives the
-    blank nodes of each call new names, which split a node two slices mention into two.
+    The input is parsed once, its blank nodes given fresh names (as one bulk_load call would:
+    two inputs' ``_:b0`` stay two nodes, one input's stay one), and added a batch at a time.
+    Slices of the text loaded by separate bulk_load calls would each rename their blank
+    nodes, splitting a node that two slices mention into two.
     """
-    start = 0
-    while start < len(nquads):
-        end = nquads.find(b"\n", start + LOAD_SLICE_BYTES) + 1 or len(nquads)
-        piece = nquads[start:end]
-        engine.bulk_extend(ox.parse(piece, format=ox.RdfFormat.N_QUADS))
+    quads = ox.parse(nquads, format=ox.RdfFormat.N_QUADS, rename_blank_nodes=True)
+    while batch := list(islice(quads, LOAD_BATCH_QUADS)):
+        engine.bulk_extend(batch)
         if progress is not None:
-            progress(piece.count(b"\n"))
-        start = end
+            progress(len(batch))
 
 
 def _collect(answer, row_limit: int | None) -> QueryResult:
