@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
@@ -69,6 +70,12 @@ CASES = [
 # The shipped graph has one account of each fact; a claim sheet adds a second source's account
 # (tests/test_sheets.py runs this query over HTTP on such a graph).
 EMPTY_ON_THE_SHIPPED_GRAPH = {"facts-stated-by-several-sources"}
+# Virtuoso 7.2 loses rows of statements-from-organization, as many as all of them on some runs
+# (tests/test_queries.py expects that loss there, strictly); its pages must still show exactly
+# what the library gives.
+MAY_FIND_NOTHING = EMPTY_ON_THE_SHIPPED_GRAPH | (
+    {"statements-from-organization"} if os.environ.get("SCOMM_TEST_STORE") == "virtuoso" else set()
+)
 CASE_IDS = [f"{name}-{'-'.join(params) or 'all'}" for name, params in CASES]
 
 # The columns through which each provenance query names where its facts come from.
@@ -301,7 +308,7 @@ def test_rows_on_the_html_page_equal_the_library_rows(client, store, name, param
     shown = page(client, f"/queries/{name}", **params)
     result = queries.run(store, name, params)
     count = len(result.rows)
-    assert count or name in EMPTY_ON_THE_SHIPPED_GRAPH, "every example finds something"
+    assert count or name in MAY_FIND_NOTHING, "every example finds something"
     assert f"{count} row{'' if count == 1 else 's'} ·" in shown.text
     if display.pairs_statements(result.variables):
         assert shown.pairs == count and not shown.rows  # cards, not a table
@@ -326,7 +333,7 @@ def test_question_pages_show_labels_as_links_to_their_pages_here_the_iri_on_hove
 @pytest.mark.parametrize(("name", "params"), PROVENANCE_CASES, ids=PROVENANCE_IDS)
 def test_every_row_of_a_provenance_query_carries_its_source(client, name, params):
     rows = rows_of(client.get(f"/queries/{name}.json", query_string=params))
-    assert rows or name in EMPTY_ON_THE_SHIPPED_GRAPH, "every example finds something"
+    assert rows or name in MAY_FIND_NOTHING, "every example finds something"
     for row in rows:
         for column in SOURCE_COLUMNS[name]:
             assert column in row, f"{name}: a row without {column}: {row}"
