@@ -202,6 +202,22 @@ def test_a_violation_is_422_with_the_report_and_leaves_every_file_as_it_was(clie
     assert not ask(client, f"ASK {{ <{BASE}id/statement/unsaid> ?p ?o }}")
 
 
+def test_a_web_document_is_judged_once_a_graph_names_it_as_its_source(client, data_dir):
+    """The W3C update tests type documents of theirs foaf:Document and say nothing more: no
+    graph rests on them, so the gate lets them in. Named as the document a graph was read
+    from, the same bare document must say what kind it is."""
+    article = "http://news.example/2010/10/article"
+    bare = f"INSERT DATA {{ GRAPH <{NOTE}> {{ <{article}> a foaf:Document }} }}"
+    assert client.post("/sparql", data=bare, content_type=UPDATE, headers=BEARER).status_code == 200
+    before = snapshot(data_dir)
+    read_from = f"INSERT DATA {{ GRAPH <{NOTE}> {{ <{NOTE}> prov:wasDerivedFrom <{article}> }} }}"
+    refused = client.post("/sparql", data=read_from, content_type=UPDATE, headers=BEARER)
+    assert refused.status_code == 422
+    found = [r for r in refused.get_json()["results"] if r["focus"] == f"<{article}>"]
+    assert any(r["shape"] == "scommsh:DocumentShape" for r in found), found
+    assert snapshot(data_dir) == before
+
+
 @pytest.mark.parametrize(
     ("send", "mention"),
     [

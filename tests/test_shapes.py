@@ -130,6 +130,12 @@ CASES = [
         "DocumentShape",
     ),
     (
+        "document-from-elsewhere-relied-on-without-kind.trig",
+        "<https://news.example/fixture-article-of-no-kind>",
+        "a document needs exactly one kind",
+        "DocumentShape",
+    ),
+    (
         "document-two-kinds.trig",
         kg("id/document/fixture-two-kinds"),
         "a document needs exactly one kind",
@@ -1007,6 +1013,28 @@ def test_each_mistake_is_reported_on_its_resource_with_its_message(
 
 
 # --- stories the table cannot tell ---------------------------------------------------------
+
+
+def test_a_web_document_no_graph_rests_on_is_not_judged_by_the_dataset_rules(tmp_path):
+    """The W3C protocol tests type a document of theirs foaf:Document and say nothing more of
+    it: not the dataset's to describe, and no graph names it as its source (the fixture
+    document-from-elsewhere-relied-on-without-kind.trig is one that a graph does)."""
+    elsewhere = tmp_path / "elsewhere.trig"
+    elsewhere.write_text(
+        "BASE <https://w3id.org/scomm-kg/>\n"
+        "PREFIX ex: <http://example.org/>\n"
+        "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n"
+        "<graph/backgrounder> {\n"
+        "  <http://kasei.us/2009/09/sparql/data/data1.rdf> a foaf:Document .\n"
+        "  <http://kasei.us/2009/09/sparql/data/data1.rdf> ex:in\n"
+        "      <http://kasei.us/2009/09/sparql/data/data1.rdf> .\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    loaded = loader.load([*loader.default_files(), elsewhere])
+    for engine in validate.ENGINES:
+        found = validate.validate(loaded, engine=engine)
+        assert found.violations == [], f"{engine}: {found.text()}"
 
 
 def test_a_month_that_does_not_exist_is_rejected_though_rdflib_accepts_it(report):
