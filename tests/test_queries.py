@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scomm_kg import build, queries
+from scomm_kg.namespaces import PREFIXES
 from scomm_kg.queries import BadParameter, QueryNotFound, UnknownResource
 from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
@@ -572,6 +573,30 @@ def test_every_canned_query_has_a_header_and_projects_its_parameters(query):
     for param in query.params:
         assert re.search(rf"\?{param.name}\b", projection), f"{param.name} is not projected"
         assert not re.search(rf"BOUND\(\s*\?{param.name}\b", query.text), "use COALESCE, not BOUND"
+
+
+def test_a_query_planned_from_values_gets_its_parameters_written_in_on_the_embedded_store(store):
+    """`#+ bind: values` (benchmarks/binding.py measured which queries Oxigraph plans better so):
+    the value reaches the engine as a VALUES block, never as text the caller wrote, and the rows
+    are those the substitution gives."""
+    statistics = queries.get("statistics")
+    assert statistics.binds_as_values
+    bindings = queries.bind(statistics, {"measure": "id/concept/criminal-removals"})
+    text, sent = queries.for_store(store, statistics, bindings)
+    assert sent == {}
+    assert f"VALUES ?measure {{ <{iri('id/concept/criminal-removals')}> }}" in text
+    assert not queries.get("document-supports").binds_as_values
+    if store.substitutes_bindings:
+        substituted = store.query(statistics.text, bindings=bindings, prefixes=PREFIXES)
+        written = store.query(text, prefixes=PREFIXES)
+        assert written.rows == substituted.rows and len(written.rows) == 1
+
+
+def test_a_binding_a_header_does_not_know_is_refused_with_the_choices(tmp_path):
+    path = tmp_path / "guess.rq"
+    path.write_text("#+ title: T\n#+ summary: S\n#+ bind: guess\nASK {}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'engine' \\(the default\\) or 'values'"):
+        queries.parse_query_file(path)
 
 
 @pytest.mark.parametrize("query", list(queries.catalogue().values()), ids=lambda q: q.name)
