@@ -815,6 +815,8 @@ def test_get_without_a_query_describes_the_service(client, media_type):
     assert service is not None
     assert graph.value(service, SD.endpoint) == rdflib.URIRef("http://localhost/sparql")
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
+    # No write token is configured here: no update is taken, none is advertised.
+    assert (service, SD.supportedLanguage, SD.SPARQL11Update) not in graph
 
 
 @pytest.mark.parametrize(

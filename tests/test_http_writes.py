@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+import rdflib
+from rdflib.namespace import RDF
 
 from scomm_kg import resources
 from scomm_kg.settings import Settings
@@ -19,6 +21,7 @@ from scomm_kg.web import create_app
 BASE = "https://w3id.org/scomm-kg/"
 TOKEN = "curator-token-0123456789"
 OTHER = "another-token-9876543210"
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 NOTE = f"{BASE}graph/curators-note"
 NOTE_ENTITY = f"{BASE}id/note/opt-out-reading"
@@ -94,6 +97,15 @@ def test_without_a_token_configured_every_write_is_refused_and_reads_stay_open(d
         assert "writes are disabled" in response.get_json()["message"]
     assert client.get(f"/graph-store?graph={BASE}graph/backgrounder").status_code == 200
     assert snapshot(data_dir) == before
+
+
+def test_the_service_description_advertises_updates_once_a_token_is_configured(client):
+    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    described = rdflib.Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    service = described.value(predicate=RDF.type, object=SD.Service)
+    languages = set(described.objects(service, SD.supportedLanguage))
+    assert languages == {SD.SPARQL11Query, SD.SPARQL11Update}
 
 
 def test_a_write_without_credentials_is_401_with_a_bearer_challenge(client, data_dir):

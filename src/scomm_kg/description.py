@@ -42,10 +42,12 @@ def service_description(
     prefixes: Mapping[str, str] | None = None,
     dataset_description: Sequence[ox.Triple] = (),
     dataset_iri: str | None = None,
+    takes_updates: bool = False,
 ) -> GraphResult:
     """What the endpoint at ``endpoint`` offers: its predeclared ``prefixes``, its graphs and
     their sizes; with ``dataset_iri``, its default dataset is that IRI, which
-    ``dataset_description`` (VoID and DCAT) describes further."""
+    ``dataset_description`` (VoID and DCAT) describes further; with ``takes_updates``, SPARQL
+    1.1 Update (from a client holding a write token)."""
     service = ox.BlankNode("service")
     dataset = ox.NamedNode(dataset_iri) if dataset_iri else ox.BlankNode("dataset")
     default = ox.BlankNode("defaultGraph")
@@ -57,6 +59,8 @@ def service_description(
     add(service, PREFIXES["rdf"] + "type", ox.NamedNode(SD + "Service"))
     add(service, SD + "endpoint", ox.NamedNode(endpoint))
     add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
+    if takes_updates:
+        add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Update"))
     # The default graph is the union of the named graphs (UnionDefaultGraph); SERVICE is
     # refused, so BasicFederatedQuery is deliberately not listed.
     add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
