@@ -197,6 +197,11 @@ class Settings:
         curated = (Path(self.data_dir).expanduser() / "sources",) if self.data_dir else ()
         return (*curated, *self.sources)
 
+    @property
+    def takes_writes(self) -> bool:
+        """Whether HTTP writes are taken: at least one write token is configured."""
+        return bool(write_tokens(self.write_tokens))
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Defaults, then SCOMM_* variables, then ``overrides`` (None means 'not given')."""
@@ -249,7 +254,7 @@ class Settings:
         # write_tokens() raises ValueError on a malformed list: said at start, not at a write.
         # A write changes the store of the front process that takes it; the others (and a
         # disk or remote store's other readers) would not see it.
-        if write_tokens(self.write_tokens) and (self.http_workers > 1 or self.store != "memory"):
+        if self.takes_writes and (self.http_workers > 1 or self.store != "memory"):
             raise ValueError(
                 "write_tokens (HTTP writes) need http_workers=1 and store=memory: a write "
                 "changes the data held by the one front process that takes it"

@@ -20,7 +20,7 @@ from gunicorn.app.base import BaseApplication
 from .. import curation
 from ..service import QueryService
 from ..serving.pool import die_with_parent
-from ..settings import Settings, write_tokens
+from ..settings import Settings
 from ..store import GraphStore
 from . import create_app
 from .front import front_worker
@@ -117,7 +117,7 @@ def _post_fork(arbiter, settings: Settings, service) -> None:
     with the writes an earlier front process took (the master still holds the data as it was
     loaded), handing the query workers that data too if they lack it."""
     die_with_parent(arbiter.pid)
-    writes = write_tokens(settings.write_tokens) and isinstance(service, QueryService)
+    writes = settings.takes_writes and isinstance(service, QueryService)
     if writes and curation.refresh(settings, service.store):
         log.warning("this front process read the writes taken since the server started")
         service.data_changed(partial(curation.refresh, settings))

@@ -20,7 +20,6 @@ from ..description import service_description
 from ..namespaces import PREFIXES
 from ..results import GRAPH_FORMATS, Format, serialize
 from ..service import QueryRequest, formats_for, result_kind
-from ..settings import write_tokens
 from . import conditional, context, editor, writes
 from .errors import BadRequest
 from .negotiation import (
@@ -199,7 +198,7 @@ def _describe(params: MultiDict) -> Response:
         service.prefixes,
         dataset_description=dataset_description.describe(service.store, base_iri),
         dataset_iri=dataset_description.dataset_iri(base_iri),
-        takes_updates=bool(write_tokens(context.settings().write_tokens)),
+        takes_updates=context.settings().takes_writes,
     )
     return send(serialize(description, fmt, PREFIXES), fmt.media_type)
 
