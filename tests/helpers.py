@@ -1,11 +1,14 @@
 """Small helpers the tests share."""
 
 import hashlib
+import os
 from pathlib import Path
 
 from scomm_kg.store import MemoryStore
 
 BASE = "https://w3id.org/scomm-kg/"
+# The store under test is a live Virtuoso (tests/conftest.py): where it answers otherwise.
+ON_VIRTUOSO = os.environ.get("SCOMM_TEST_STORE") == "virtuoso"
 
 
 def iri(path: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
 from html.parser import HTMLParser
 
 import pyoxigraph as ox
@@ -22,7 +21,7 @@ from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
 from scomm_kg.web import create_app, display
 
-from helpers import iri
+from helpers import ON_VIRTUOSO, iri
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 JSON = "application/sparql-results+json"
@@ -74,7 +73,7 @@ EMPTY_ON_THE_SHIPPED_GRAPH = {"facts-stated-by-several-sources"}
 # (tests/test_queries.py expects that loss there, strictly); its pages must still show exactly
 # what the library gives.
 MAY_FIND_NOTHING = EMPTY_ON_THE_SHIPPED_GRAPH | (
-    {"statements-from-organization"} if os.environ.get("SCOMM_TEST_STORE") == "virtuoso" else set()
+    {"statements-from-organization"} if ON_VIRTUOSO else set()
 )
 CASE_IDS = [f"{name}-{'-'.join(params) or 'all'}" for name, params in CASES]
 

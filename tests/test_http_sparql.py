@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
 
 import pyoxigraph as ox
 import pytest
@@ -26,7 +25,7 @@ from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
 from scomm_kg.web import create_app
 
-from helpers import iri
+from helpers import ON_VIRTUOSO, iri
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -525,7 +524,7 @@ def test_turtle_answers_use_the_projects_prefixes(client):
             "WHERE {}",
             JSONLD,
             marks=pytest.mark.xfail(
-                os.environ.get("SCOMM_TEST_STORE") == "virtuoso",
+                ON_VIRTUOSO,
                 reason="Virtuoso 7.2 reads no SPARQL 1.2 triple term: it refuses the query "
                 "(400, syntax error) before any answer format matters",
                 raises=AssertionError,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -14,13 +13,13 @@ from scomm_kg.queries import BadParameter, QueryNotFound, UnknownResource
 from scomm_kg.results import term_text
 from scomm_kg.settings import Settings
 
-from helpers import iri
+from helpers import ON_VIRTUOSO, iri
 
 OPT_OUT = "id/proposition/local-jurisdictions-can-opt-out"
 # The one canned query Virtuoso answers otherwise (tests/test_canned_on_servers.py, the README's
 # "Other SPARQL servers"): expected to fail there, and only there.
 STATEMENTS_FROM_ORGANIZATION_ON_VIRTUOSO = pytest.mark.xfail(
-    os.environ.get("SCOMM_TEST_STORE") == "virtuoso",
+    ON_VIRTUOSO,
     reason="Virtuoso 7.2 loses rows of statements-from-organization: the GRAPH ?graph pattern "
     "joined with the org:subOrganizationOf* paths drops a statement its parts each find",
     raises=AssertionError,
